@@ -1,0 +1,1 @@
+"""The running application: settings, adapters, services with outside I/O."""

@@ -1,0 +1,6 @@
+"""The platform-neutral onboarding dialogue: flow table, validators, commands, catalogue."""
+
+from handlers.dialogue import Dialogue
+from handlers.shapes import Action, Choice, Inbound, InboundFile, OutFile, Reply
+
+__all__ = ["Action", "Choice", "Dialogue", "Inbound", "InboundFile", "OutFile", "Reply"]

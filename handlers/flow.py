@@ -1,0 +1,286 @@
+"""The onboarding flow as data: fields, their options, and the ordered table of steps.
+
+Why a table: the four stages of ``ONBOARDING.md`` branch on a handful of answers (verified
+account or not, online or offline real-name, organisation type, main or sub-account key). Each
+step says *when* it applies as a condition on earlier answers, so the engine only ever asks
+"which applicable step is the first one not done?". Adding a field or a branch is a new row,
+not a new ``if`` in the engine. Every user-facing word lives in the catalogue under keys derived
+from the names here (``q.<step>``, ``intro.<step>``, ``field.<key>``, ``opt.<field>.<value>``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from handlers import validators as v
+
+Validator = Callable[[str, Mapping[str, Any]], str]
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"
+    MULTI = "multi"
+    IMAGE = "image"
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One choice. ``value`` is what is stored; ``aliases`` are extra words people type."""
+
+    value: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    key: str
+    kind: Kind
+    validate: Validator | None = None
+    options: tuple[Option, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    personal: bool = False
+    """Personal data (resident ID, phone): masked in replies to a shared conversation."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One question of the dialogue.
+
+    ``fields`` normally holds one key; a step that accepts one of several identifiers (an
+    individual business gives its USCC *or* its registration number) lists each, and the answer
+    is stored under the first whose validator accepts it. A *gate* step (``done_when``) records
+    where the team is in a wait at Tencent; the flow moves on only when the answer is in
+    ``done_when``, and answers in ``waiting`` mark the stage as waiting.
+    """
+
+    name: str
+    stage: int
+    fields: tuple[str, ...]
+    when: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+    question: str = ""
+    intro: str | None = None
+    optional: bool = False
+    done_when: frozenset[str] | None = None
+    waiting: frozenset[str] = frozenset()
+    notes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def question_key(self) -> str:
+        return self.question or f"q.{self.name}"
+
+
+def _options(*values: str | tuple[str, tuple[str, ...]]) -> tuple[Option, ...]:
+    return tuple(Option(x) if isinstance(x, str) else Option(x[0], x[1]) for x in values)
+
+
+APP_TYPES: tuple[str, ...] = ("PC Web", "APP(IOS)", "APP(Android)", "微信小程序", "H5", "其他")
+WHITELIST_INTERFACES: tuple[str, ...] = (
+    "VerifyUser",
+    "CreateUserAndSeal",
+    "VerifySubOrganization",
+    "CreateSubOrganizationAndSeal",
+    "CreateServerFlowSign",
+    "FaceVerification",
+)
+
+_FIELDS: tuple[Field, ...] = (
+    Field("environment", Kind.CHOICE, options=_options(
+        ("test", ("联调", "测试", "testing", "sandbox")),
+        ("prod", ("正式", "生产", "production", "live")))),
+    Field("has_verified_account", Kind.CHOICE, options=_options(
+        ("yes", ("y", "是", "有", "已认证")), ("no", ("n", "否", "没有", "无")))),
+    Field("transfer_status", Kind.CHOICE, options=_options(
+        ("not_started", ("未开始", "not started")),
+        ("waiting", ("等待", "已提交", "wait", "submitted")),
+        ("verified", ("已验证", "已完成", "done", "完成")))),
+    Field("uin", Kind.TEXT, v.uin),
+    Field("enterprise_name", Kind.TEXT, v.organisation_name),
+    Field("realname_route", Kind.CHOICE, options=_options(
+        ("online", ("线上",)), ("offline", ("线下",)))),
+    Field("org_type", Kind.CHOICE, options=_options(
+        ("enterprise", ("企业", "company")),
+        ("individual", ("个体", "个体户", "个体工商户", "individual business")),
+        ("government", ("政府", "事业单位", "政府/事业单位", "public institution")),
+        ("other", ("其他", "其他组织", "other organisation", "other organization")))),
+    Field("uscc", Kind.TEXT, v.uscc_number),
+    Field("business_reg_no", Kind.TEXT, v.business_reg_no),
+    Field("cert_type", Kind.CHOICE, options=_options(
+        ("uscc", ("统一社会信用代码", "credit code")),
+        ("institution_cert", ("事业单位法人证书", "certificate")))),
+    Field("cert_number", Kind.TEXT, v.cert_number, depends_on=("cert_type",)),
+    Field("org_code", Kind.TEXT, v.org_code),
+    Field("legal_rep", Kind.TEXT, v.person_name),
+    Field("operator_name", Kind.TEXT, v.person_name),
+    Field("operator_id_number", Kind.TEXT, v.resident_id, personal=True),
+    Field("contact_name", Kind.TEXT, v.person_name),
+    Field("contact_phone", Kind.TEXT, v.phone, personal=True),
+    Field("org_email", Kind.TEXT, v.email),
+    Field("license_image", Kind.IMAGE),
+    Field("realname_status", Kind.CHOICE, options=_options(
+        ("not_submitted", ("未提交", "not submitted")),
+        ("submitted", ("已提交", "审核中", "waiting", "等待")),
+        ("approved", ("通过", "已通过", "pass", "passed")),
+        ("rejected", ("驳回", "未通过", "拒绝", "failed")))),
+    Field("app_name", Kind.TEXT, v.app_name),
+    Field("app_type", Kind.CHOICE, options=_options(
+        ("PC Web", ("pc", "web", "网页", "pc网页")),
+        ("APP(IOS)", ("ios", "iphone", "app ios")),
+        ("APP(Android)", ("android", "安卓", "app android")),
+        ("微信小程序", ("小程序", "wechat mini program", "mini program", "miniprogram")),
+        ("H5", ("h5页面", "mobile web")),
+        ("其他", ("other", "others", "其它")))),
+    Field("app_description", Kind.TEXT, v.app_description),
+    Field("whitelist_interfaces", Kind.MULTI, options=_options(
+        *WHITELIST_INTERFACES[:-1], ("FaceVerification", ("人脸核身", "face", "人脸")))),
+    Field("app_status", Kind.CHOICE, options=_options(
+        ("not_sent", ("未发送", "not sent")),
+        ("sent", ("已发送", "审核中", "waiting", "等待", "submitted")),
+        ("approved", ("通过", "已通过", "pass", "passed", "已收到")),
+        ("rejected", ("驳回", "未通过", "拒绝", "failed")))),
+    Field("app_id", Kind.TEXT, v.app_id),
+    Field("key_owner", Kind.CHOICE, options=_options(
+        ("main", ("主账号", "main account", "root")),
+        ("sub", ("子账号", "sub-account", "subaccount", "sub account")))),
+)
+
+FIELDS: Mapping[str, Field] = MappingProxyType({f.key: f for f in _FIELDS})
+
+
+def _when(**conditions: str | tuple[str, ...]) -> Mapping[str, frozenset[str]]:
+    return MappingProxyType(
+        {k: frozenset((c,) if isinstance(c, str) else c) for k, c in conditions.items()}
+    )
+
+
+_OFFLINE = {"realname_route": "offline"}
+_REALNAME_NOTES = MappingProxyType({
+    "not_submitted": "note.realname_status.not_submitted",
+    "submitted": "note.realname_status.submitted",
+    "rejected": "note.realname_status.rejected",
+})
+_NOT_INDIVIDUAL = ("enterprise", "government", "other")
+
+STEPS: tuple[Step, ...] = (
+    # Stage 1: a Tencent Cloud enterprise account verified by bank transfer (对公打款).
+    Step("environment", 1, ("environment",), intro="intro.environment"),
+    Step("has_verified_account", 1, ("has_verified_account",), intro="intro.has_verified_account"),
+    Step("transfer_status", 1, ("transfer_status",), _when(has_verified_account="no"),
+         intro="intro.transfer_status", done_when=frozenset({"verified"}),
+         waiting=frozenset({"waiting"}),
+         notes=MappingProxyType({"not_started": "note.transfer_status.not_started",
+                                 "waiting": "note.transfer_status.waiting"})),
+    Step("uin", 1, ("uin",), intro="intro.uin"),
+    Step("enterprise_name", 1, ("enterprise_name",)),
+    # Stage 2: supplementary real-name verification at E-Sign (补充实名认证).
+    Step("realname_route", 2, ("realname_route",), intro="intro.realname_route"),
+    Step("org_type", 2, ("org_type",), _when(**_OFFLINE), intro="intro.org_type"),
+    Step("uscc", 2, ("uscc",), _when(**_OFFLINE, org_type="enterprise")),
+    Step("uscc_or_reg", 2, ("uscc", "business_reg_no"), _when(**_OFFLINE, org_type="individual")),
+    Step("cert_type", 2, ("cert_type",), _when(**_OFFLINE, org_type="government")),
+    Step("cert_number", 2, ("cert_number",), _when(**_OFFLINE, org_type="government")),
+    Step("org_code", 2, ("org_code",), _when(**_OFFLINE, org_type="other")),
+    Step("legal_rep", 2, ("legal_rep",), _when(**_OFFLINE, org_type=_NOT_INDIVIDUAL)),
+    Step("operator_name", 2, ("operator_name",), _when(**_OFFLINE, org_type="individual")),
+    Step("operator_id_number", 2, ("operator_id_number",),
+         _when(**_OFFLINE, org_type="individual")),
+    Step("contact_name", 2, ("contact_name",), _when(**_OFFLINE, org_type=_NOT_INDIVIDUAL)),
+    Step("contact_phone", 2, ("contact_phone",), _when(**_OFFLINE, org_type=_NOT_INDIVIDUAL)),
+    Step("operator_phone", 2, ("contact_phone",), _when(**_OFFLINE, org_type="individual")),
+    Step("org_email", 2, ("org_email",), _when(**_OFFLINE)),
+    Step("license_image", 2, ("license_image",), _when(**_OFFLINE, org_type="enterprise")),
+    Step("individual_license_image", 2, ("license_image",),
+         _when(**_OFFLINE, org_type="individual")),
+    Step("certificate_image", 2, ("license_image",), _when(**_OFFLINE, org_type="government")),
+    Step("org_code_image", 2, ("license_image",), _when(**_OFFLINE, org_type="other")),
+    *(
+        Step(f"realname_status_{route}", 2, ("realname_status",), _when(realname_route=route),
+             question="q.realname_status", intro=f"intro.realname_status.{route}",
+             done_when=frozenset({"approved"}), waiting=frozenset({"submitted"}),
+             notes=_REALNAME_NOTES)
+        for route in ("online", "offline")
+    ),
+    # Stage 3: the app ID (应用号) and the interface whitelist, applied for with an Excel file.
+    Step("app_name", 3, ("app_name",), intro="intro.app_name"),
+    Step("app_type", 3, ("app_type",)),
+    Step("app_description", 3, ("app_description",)),
+    Step("whitelist_interfaces", 3, ("whitelist_interfaces",), optional=True,
+         intro="intro.whitelist_interfaces"),
+    Step("app_status", 3, ("app_status",), intro="intro.app_status",
+         done_when=frozenset({"approved"}), waiting=frozenset({"sent"}),
+         notes=MappingProxyType({"not_sent": "note.app_status.not_sent",
+                                 "sent": "note.app_status.sent",
+                                 "rejected": "note.app_status.rejected"})),
+    Step("app_id", 3, ("app_id",)),
+    # Stage 4: the API keys (SecretId / SecretKey) from the main account or a sub-account.
+    Step("key_owner", 4, ("key_owner",), intro="intro.key_owner",
+         notes=MappingProxyType({"main": "note.key_owner.main", "sub": "note.key_owner.sub"})),
+)
+
+STEPS_BY_NAME: Mapping[str, Step] = MappingProxyType({s.name: s for s in STEPS})
+STAGES: tuple[int, ...] = (1, 2, 3, 4)
+
+
+def applies(step: Step, values: Mapping[str, Any]) -> bool:
+    return all(values.get(key) in allowed for key, allowed in step.when.items())
+
+
+def applicable_steps(values: Mapping[str, Any]) -> list[Step]:
+    return [step for step in STEPS if applies(step, values)]
+
+
+def answered_field(step: Step, values: Mapping[str, Any]) -> str | None:
+    """The field holding this step's answer, if any."""
+    return next((key for key in step.fields if key in values), None)
+
+
+def is_complete(step: Step, values: Mapping[str, Any]) -> bool:
+    key = answered_field(step, values)
+    if key is None:
+        return False
+    return step.done_when is None or values[key] in step.done_when
+
+
+def is_waiting(step: Step, values: Mapping[str, Any]) -> bool:
+    key = answered_field(step, values)
+    return key is not None and values[key] in step.waiting
+
+
+def first_incomplete(values: Mapping[str, Any]) -> Step | None:
+    return next((s for s in applicable_steps(values) if not is_complete(s, values)), None)
+
+
+def steps_for_field(key: str) -> list[Step]:
+    return [step for step in STEPS if key in step.fields]
+
+
+def applicable_step_for_field(key: str, values: Mapping[str, Any]) -> Step | None:
+    return next((s for s in steps_for_field(key) if applies(s, values)), None)
+
+
+def _fold(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def option_words(option: Option, labels: tuple[str, ...]) -> set[str]:
+    return {_fold(w) for w in (option.value, *option.aliases, *labels)}
+
+
+def match_option(
+    field_def: Field, text: str, label_of: Callable[[str, str], tuple[str, ...]]
+) -> str | None:
+    """The option a person meant: its number, value, label in either language, or an alias."""
+    wanted = _fold(text)
+    if not wanted:
+        return None
+    for index, option in enumerate(field_def.options, start=1):
+        if wanted == str(index) or wanted in option_words(
+            option, label_of(field_def.key, option.value)
+        ):
+            return option.value
+    return None

@@ -1,0 +1,19 @@
+"""SQLite persistence for onboarding cases: schema, migrations and the one store object."""
+
+from storage.case_store import (
+    AnswerRecord,
+    CaseRecord,
+    CaseStore,
+    FileRecord,
+    HistoryRecord,
+    StoreTransaction,
+)
+
+__all__ = [
+    "AnswerRecord",
+    "CaseRecord",
+    "CaseStore",
+    "FileRecord",
+    "HistoryRecord",
+    "StoreTransaction",
+]

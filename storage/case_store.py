@@ -1,0 +1,344 @@
+"""``CaseStore``: the few operations the dialogue needs, over one SQLite file.
+
+Why the shape: every turn of the conversation runs inside ``CaseStore.transaction()``, which
+starts with ``BEGIN IMMEDIATE``. That takes SQLite's write lock before the case is read, so two
+inputs for one case (two threads, or two processes sharing the file) are applied one after the
+other, and no reply is ever built from a state another turn is about to change. Each thread gets
+its own connection because a ``sqlite3`` connection must not be used from two threads at once.
+The store holds no business rules: what a valid answer is, or which question comes next, is the
+dialogue's business.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.migrations import apply_migrations
+
+JsonValue = Any
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    id: int
+    conversation: str
+    state: str
+    lang: str
+    focus_step: str | None
+    current_step: str | None
+    pending_confirm: str | None
+    created_by: str
+    created_by_name: str
+    created_at: str
+    updated_at: str
+    completed_at: str | None
+    closed_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRecord:
+    field: str
+    value: JsonValue
+    user_id: str
+    user_name: str
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRecord:
+    id: int
+    kind: str
+    field: str | None
+    value: JsonValue
+    previous: JsonValue
+    user_id: str
+    user_name: str
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    id: str
+    case_id: int
+    name: str
+    mime: str
+    size: int
+    data: bytes
+    user_id: str
+    at: str
+
+
+def _dump(value: JsonValue) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _load(text: str | None) -> JsonValue:
+    return None if text is None else json.loads(text)
+
+
+_CASE_COLUMNS = tuple(CaseRecord.__dataclass_fields__)
+
+
+class StoreTransaction:
+    """The operations available inside one turn's transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # -- events ---------------------------------------------------------------------------
+    def claim_event(self, event_id: str, at: str) -> bool:
+        """Record ``event_id`` as processed; False when it already was (a platform retry)."""
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO events (event_id, at) VALUES (?, ?)", [event_id, at]
+        )
+        return cursor.rowcount == 1
+
+    def link_event(self, event_id: str, case_id: int) -> None:
+        self._db.execute("UPDATE events SET case_id = ? WHERE event_id = ?", [case_id, event_id])
+
+    # -- cases ----------------------------------------------------------------------------
+    def _case_from_row(self, row: sqlite3.Row | tuple[Any, ...] | None) -> CaseRecord | None:
+        if row is None:
+            return None
+        return CaseRecord(*row)
+
+    def active_case(self, conversation: str) -> CaseRecord | None:
+        row = self._db.execute(
+            f"SELECT {', '.join(_CASE_COLUMNS)} FROM cases "
+            "WHERE conversation = ? AND state = 'active'",
+            [conversation],
+        ).fetchone()
+        return self._case_from_row(row)
+
+    def case(self, case_id: int) -> CaseRecord | None:
+        row = self._db.execute(
+            f"SELECT {', '.join(_CASE_COLUMNS)} FROM cases WHERE id = ?", [case_id]
+        ).fetchone()
+        return self._case_from_row(row)
+
+    def cases(self) -> list[CaseRecord]:
+        rows = self._db.execute(
+            f"SELECT {', '.join(_CASE_COLUMNS)} FROM cases ORDER BY id"
+        ).fetchall()
+        return [CaseRecord(*row) for row in rows]
+
+    def create_case(
+        self, conversation: str, lang: str, user_id: str, user_name: str, at: str
+    ) -> CaseRecord:
+        table = self._db.table("cases")
+        table.insert(
+            {
+                "conversation": conversation,
+                "state": "active",
+                "lang": lang,
+                "created_by": user_id,
+                "created_by_name": user_name,
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
+        created = self.case(int(table.last_pk))
+        assert created is not None
+        return created
+
+    def update_case(self, case_id: int, **changes: Any) -> None:
+        unknown = set(changes) - set(_CASE_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown case columns: {sorted(unknown)}")
+        self._db.table("cases").update(case_id, changes)
+
+    # -- answers and history --------------------------------------------------------------
+    def answers(self, case_id: int) -> dict[str, AnswerRecord]:
+        rows = self._db.execute(
+            "SELECT field, value, user_id, user_name, at FROM answers WHERE case_id = ?",
+            [case_id],
+        ).fetchall()
+        return {
+            field: AnswerRecord(field, _load(value), user_id, user_name, at)
+            for field, value, user_id, user_name, at in rows
+        }
+
+    def put_answer(
+        self,
+        case_id: int,
+        field: str,
+        value: JsonValue,
+        *,
+        kind: str,
+        user_id: str,
+        user_name: str,
+        at: str,
+    ) -> None:
+        """Store the current value and append it to the history with the value it replaced."""
+        previous = self._db.execute(
+            "SELECT value FROM answers WHERE case_id = ? AND field = ?", [case_id, field]
+        ).fetchone()
+        self._db.table("answers").upsert(
+            {
+                "case_id": case_id,
+                "field": field,
+                "value": _dump(value),
+                "user_id": user_id,
+                "user_name": user_name,
+                "at": at,
+            },
+            pk=("case_id", "field"),
+        )
+        self._history(
+            case_id,
+            kind,
+            field,
+            _dump(value),
+            previous[0] if previous else None,
+            user_id,
+            user_name,
+            at,
+        )
+
+    def delete_answer(
+        self, case_id: int, field: str, *, kind: str, user_id: str, user_name: str, at: str
+    ) -> None:
+        previous = self._db.execute(
+            "SELECT value FROM answers WHERE case_id = ? AND field = ?", [case_id, field]
+        ).fetchone()
+        if previous is None:
+            return
+        self._db.execute("DELETE FROM answers WHERE case_id = ? AND field = ?", [case_id, field])
+        self._history(case_id, kind, field, None, previous[0], user_id, user_name, at)
+
+    def note(
+        self, case_id: int, kind: str, value: JsonValue, *, user_id: str, user_name: str, at: str
+    ) -> None:
+        """Append a history row that is not an answer (cancel, language change, ...)."""
+        self._history(case_id, kind, None, _dump(value), None, user_id, user_name, at)
+
+    def _history(
+        self,
+        case_id: int,
+        kind: str,
+        field: str | None,
+        value: str | None,
+        previous: str | None,
+        user_id: str,
+        user_name: str,
+        at: str,
+    ) -> None:
+        self._db.table("history").insert(
+            {
+                "case_id": case_id,
+                "kind": kind,
+                "field": field,
+                "value": value,
+                "previous": previous,
+                "user_id": user_id,
+                "user_name": user_name,
+                "at": at,
+            }
+        )
+
+    def history(self, case_id: int) -> list[HistoryRecord]:
+        rows = self._db.execute(
+            "SELECT id, kind, field, value, previous, user_id, user_name, at "
+            "FROM history WHERE case_id = ? ORDER BY id",
+            [case_id],
+        ).fetchall()
+        return [
+            HistoryRecord(id_, kind, field, _load(value), _load(previous), uid, uname, at)
+            for id_, kind, field, value, previous, uid, uname, at in rows
+        ]
+
+    # -- files ----------------------------------------------------------------------------
+    def put_file(
+        self, case_id: int, name: str, mime: str, data: bytes, *, user_id: str, at: str
+    ) -> FileRecord:
+        file_id = hashlib.sha256(data).hexdigest()
+        self._db.table("files").upsert(
+            {
+                "id": file_id,
+                "case_id": case_id,
+                "name": name,
+                "mime": mime,
+                "size": len(data),
+                "data": data,
+                "user_id": user_id,
+                "at": at,
+            },
+            pk=("case_id", "id"),
+        )
+        return FileRecord(file_id, case_id, name, mime, len(data), data, user_id, at)
+
+    def file(self, case_id: int, file_id: str) -> FileRecord | None:
+        row = self._db.execute(
+            "SELECT id, case_id, name, mime, size, data, user_id, at FROM files "
+            "WHERE case_id = ? AND id = ?",
+            [case_id, file_id],
+        ).fetchone()
+        return None if row is None else FileRecord(*row)
+
+
+class CaseStore:
+    """One SQLite file, opened per thread, migrated at start, in WAL mode."""
+
+    def __init__(self, path: str | Path, *, busy_timeout_s: float = 30.0) -> None:
+        self.path = Path(path)
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._busy_timeout_s = busy_timeout_s
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        apply_migrations(self._database().conn)
+
+    def _database(self) -> Database:
+        db: Database | None = getattr(self._local, "db", None)
+        if db is None:
+            # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves; sqlite-utils
+            # then nests its own writes as savepoints inside our transaction.
+            conn = sqlite3.connect(
+                self.path,
+                timeout=self._busy_timeout_s,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            # FULL: an answer the platform was told had arrived survives even a power cut.
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            db = Database(conn, execute_plugins=False)
+            self._local.db = db
+            with self._lock:
+                self._connections.append(conn)
+        return db
+
+    @contextmanager
+    def transaction(self) -> Iterator[StoreTransaction]:
+        """One turn: take the write lock, read, write, commit; roll back on any error."""
+        db = self._database()
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield StoreTransaction(db)
+        except BaseException:
+            db.conn.execute("ROLLBACK")
+            raise
+        db.conn.execute("COMMIT")
+
+    def journal_mode(self) -> str:
+        return str(self._database().conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
