@@ -409,7 +409,9 @@ class _Turn:
             return [self._error("err.nothing_to_skip")]
         if not step.optional:
             return [self._error("err.not_optional"), *self._reask()]
-        replies = self._store(step, step.fields[0], [] if FIELDS[step.fields[0]].kind is Kind.MULTI else None, kind="skip")
+        key = step.fields[0]
+        empty: list[str] | None = [] if FIELDS[key].kind is Kind.MULTI else None
+        replies = self._store(step, key, empty, kind="skip")
         return [*replies, *self._ask(self.current_step(), intro=True)]
 
     def _editable(self) -> str:
@@ -425,12 +427,14 @@ class _Turn:
         return None
 
     def _cmd_edit(self, args: str) -> list[Reply]:
+        fields = Reply(kind="help", text=self._t("ui.editable_fields", fields=self._editable()),
+                       private=True)
         if not args:
-            return [self._error("err.edit_usage", fields=self._editable())]
+            return [self._error("err.edit_usage"), fields]
         name, _, value = args.partition(" ")
         key = self._resolve_field(name)
         if key is None:
-            return [self._error("err.unknown_field", name=name[:40], fields=self._editable())]
+            return [self._error("err.unknown_field", name=name[:40]), fields]
         step = flow.applicable_step_for_field(key, self.values)
         if step is None:
             return [self._error("err.field_not_applicable", name=field_label(key, self.lang))]

@@ -238,38 +238,45 @@ def cert_number(text: str, answers: Answers) -> str:
 
 
 # -- contact details ----------------------------------------------------------------------
-_LANDLINE_EXTENSION = re.compile(
-    r"^(?P<number>(?:\+?86)?0?\d{2,3}[\s\-]?\d{7,8})\s*(?:[\-#xX]|转|分机|ext\.?)\s*(?P<ext>\d{1,6})$"
-)
+_TRAILING_EXTENSION = re.compile(r"^(?P<number>.*\d)\s*[-#]\s*(?P<ext>\d{1,6})$")
+_MOBILE = phonenumbers.PhoneNumberType.MOBILE
+_FIXED = {phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def _phone_candidates(value: str) -> list[str]:
+    """Readings of what was typed: as is, then with a trailing ``-123`` taken as an extension
+    (010-12345678-123 is how extensions are written on Chinese business cards)."""
+    spelled = re.sub(r"\s*(?:转|分机)\s*", " ext ", value)
+    candidates = [spelled]
+    match = _TRAILING_EXTENSION.match(value)
+    if match:
+        candidates.append(f"{match['number']} ext {match['ext']}")
+    return candidates
 
 
 def phone(text: str, answers: Answers) -> str:
-    """A mainland mobile (13812345678) or landline with area code and optional extension."""
+    """A mainland mobile (13812345678) or landline with area code and optional extension,
+    checked against libphonenumber's numbering plan for China."""
     value = unicodedata.normalize("NFKC", text).strip()
     if not value:
         raise Invalid("err.empty")
     if len(value) > 40:
         raise Invalid("err.phone")
-    extension = None
-    match = _LANDLINE_EXTENSION.match(value)
-    if match:
-        value, extension = match["number"], match["ext"]
-    try:
-        number = phonenumbers.parse(value, "CN")
-    except phonenumbers.NumberParseException:
-        raise Invalid("err.phone") from None
-    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
-        raise Invalid("err.phone")
-    kind = phonenumbers.number_type(number)
-    national = str(number.national_number)
-    if kind == phonenumbers.PhoneNumberType.MOBILE and extension is None:
-        return national
-    if kind in {phonenumbers.PhoneNumberType.FIXED_LINE,
-                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}:
-        area = phonenumbers.length_of_national_destination_code(number)
-        formatted = f"0{national[:area]}-{national[area:]}"
-        extension = extension or number.extension
-        return f"{formatted}-{extension}" if extension else formatted
+    for candidate in _phone_candidates(value):
+        try:
+            number = phonenumbers.parse(candidate, "CN")
+        except phonenumbers.NumberParseException:
+            continue
+        if number.country_code != 86 or not phonenumbers.is_valid_number(number):
+            continue
+        kind = phonenumbers.number_type(number)
+        national = str(number.national_number)
+        if kind == _MOBILE and not number.extension:
+            return national
+        if kind in _FIXED:
+            area = phonenumbers.length_of_national_destination_code(number)
+            formatted = f"0{national[:area]}-{national[area:]}"
+            return f"{formatted}-{number.extension}" if number.extension else formatted
     raise Invalid("err.phone")
 
 

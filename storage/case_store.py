@@ -135,8 +135,10 @@ class StoreTransaction:
     def create_case(
         self, conversation: str, lang: str, user_id: str, user_name: str, at: str
     ) -> CaseRecord:
-        table = self._db.table("cases")
-        table.insert(
+        cursor = self._db.execute(
+            "INSERT INTO cases (conversation, state, lang, created_by, created_by_name, created_at,"
+            " updated_at) VALUES (:conversation, :state, :lang, :created_by, :created_by_name,"
+            " :created_at, :updated_at)",
             {
                 "conversation": conversation,
                 "state": "active",
@@ -145,9 +147,10 @@ class StoreTransaction:
                 "created_by_name": user_name,
                 "created_at": at,
                 "updated_at": at,
-            }
+            },
         )
-        created = self.case(int(table.last_pk))
+        assert cursor.lastrowid is not None
+        created = self.case(cursor.lastrowid)
         assert created is not None
         return created
 

@@ -1,0 +1,118 @@
+"""Every branch of the onboarding walked to the end through ``esignbot console`` (a real process,
+piped stdin, a real SQLite file opened again afterwards)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import png_bytes, run_console
+
+APP_ID = "yDCWpUUckpvv76rqUxjIE8qvXHjCqG4t"
+STAGE_1_VERIFIED = ["2", "1", "100016315204", "腾讯科技（深圳）有限公司"]
+STAGE_1_TRANSFER = ["1", "2", "2", "3", "100016315204", "测试科技有限公司"]
+STAGE_3 = ["合同助手", "微信小程序", "在线签署劳动合同的小程序", "1, 5", "2", "3", APP_ID]
+STAGE_3_SKIP = ["合同助手", "pc web", "在线签署合同", "skip", "sent", "approved", APP_ID]
+
+
+def walk(tmp_path: Path, image: Path, route: list[str]) -> dict[str, object]:
+    lines = [str(image) if line == "<image>" else line for line in route]
+    out = run_console(tmp_path, lines)
+    assert "🎉" in out, out[-2000:]
+    with sqlite3.connect(tmp_path / "esignbot.db") as conn:
+        rows = conn.execute("SELECT field, value, user_id FROM answers").fetchall()
+        step = conn.execute("SELECT current_step, completed_at FROM cases").fetchone()
+    assert step[0] is None and step[1] is not None
+    assert {user for _, _, user in rows} == {"alice"}
+    return {field: json.loads(value) for field, value, _ in rows}
+
+
+@pytest.fixture
+def image(tmp_path: Path) -> Path:
+    path = tmp_path / "licence.png"
+    path.write_bytes(png_bytes())
+    return path
+
+
+ROUTES: dict[str, tuple[list[str], dict[str, object]]] = {
+    "verified account, online, main key": (
+        [*STAGE_1_VERIFIED, "1", "2", "3", *STAGE_3, "1"],
+        {"environment": "prod", "has_verified_account": "yes", "realname_route": "online",
+         "whitelist_interfaces": ["VerifyUser", "CreateServerFlowSign"], "app_type": "微信小程序",
+         "app_id": APP_ID, "key_owner": "main", "realname_status": "approved"},
+    ),
+    "bank transfer, offline enterprise, sub-account": (
+        [*STAGE_1_TRANSFER, "2", "1", "9144030071526726XG", "张三", "李四", "13812345678",
+         "ops@example.com", "<image>", "submitted", "approved", *STAGE_3_SKIP, "2"],
+        {"environment": "test", "transfer_status": "verified", "org_type": "enterprise",
+         "uscc": "9144030071526726XG", "legal_rep": "张三", "contact_name": "李四",
+         "contact_phone": "13812345678", "whitelist_interfaces": [], "key_owner": "sub"},
+    ),
+    "offline individual business with a registration number": (
+        [*STAGE_1_VERIFIED, "offline", "个体工商户", "110108000000016", "王五", "11010519491231002X",
+         "010-12345678-123", "shop@example.com", "<image>", "2", "3", *STAGE_3, "main"],
+        {"org_type": "individual", "business_reg_no": "110108000000016", "operator_name": "王五",
+         "operator_id_number": "11010519491231002X", "contact_phone": "010-12345678-123"},
+    ),
+    "offline individual business with a credit code": (
+        [*STAGE_1_VERIFIED, "2", "2", "91110000802100433B", "王五", "11010519491231002X",
+         "13812345678", "shop@example.com", "<image>", "2", "3", *STAGE_3, "1"],
+        {"org_type": "individual", "uscc": "91110000802100433B"},
+    ),
+    "offline government body with a public institution certificate": (
+        [*STAGE_1_VERIFIED, "2", "3", "2", "事证第110000001234号", "赵六", "钱七",
+         "010-12345678", "gov@example.gov.cn", "<image>", "2", "3", *STAGE_3, "1"],
+        {"org_type": "government", "cert_type": "institution_cert", "cert_number": "110000001234",
+         "legal_rep": "赵六", "contact_name": "钱七", "org_email": "gov@example.gov.cn"},
+    ),
+    "offline government body with a credit code": (
+        [*STAGE_1_VERIFIED, "2", "3", "1", "914403001922038216", "赵六", "钱七",
+         "13812345678", "gov@example.gov.cn", "<image>", "2", "3", *STAGE_3, "1"],
+        {"cert_type": "uscc", "cert_number": "914403001922038216"},
+    ),
+    "offline other organisation": (
+        [*STAGE_1_VERIFIED, "2", "4", "71526726-X", "孙八", "周九", "13812345678",
+         "club@example.org", "<image>", "2", "3", *STAGE_3, "1"],
+        {"org_type": "other", "org_code": "71526726-X", "legal_rep": "孙八"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(ROUTES))
+def test_branch_walked_to_the_end(tmp_path: Path, image: Path, name: str) -> None:
+    route, expected = ROUTES[name]
+    answers = walk(tmp_path, image, route)
+    for field, value in expected.items():
+        assert answers[field] == value, field
+    if "license_image" in answers:
+        stored = answers["license_image"]
+        assert isinstance(stored, dict)
+        with sqlite3.connect(tmp_path / "esignbot.db") as conn:
+            data = conn.execute("SELECT data FROM files WHERE id = ?", [stored["file_id"]]).fetchone()[0]
+        assert data == image.read_bytes()
+
+
+def test_english_conversation_and_numbered_choices(tmp_path: Path) -> None:
+    out = run_console(tmp_path, ["1"], "--lang", "en")
+    assert "Which environment is this onboarding for?" in out
+    assert "  1. test (joint debugging)" in out and "  2. production" in out
+    assert "Saved environment: test (joint debugging)" in out
+
+
+def test_quitting_and_running_again_resumes_where_the_case_stood(tmp_path: Path) -> None:
+    run_console(tmp_path, [*STAGE_1_VERIFIED, "2"])
+    out = run_console(tmp_path, [], user="bob")
+    assert "继续案例 #1" in out
+    assert out.rstrip().endswith("  4. 其他组织"), out  # the organisation-type question again
+    out = run_console(tmp_path, ["1", "status"], user="bob")
+    assert "企业名称：腾讯科技（深圳）有限公司 — alice" in out
+    assert "组织类型：企业 — bob" in out
+
+
+def test_transfer_wait_explains_the_amount_and_the_two_tries(tmp_path: Path) -> None:
+    out = run_console(tmp_path, ["1", "2", "2", "status"])
+    assert "0.01–0.99" in out and "连续输错两次" in out
+    assert "⏳ 第 1 步：腾讯云企业账号与对公打款认证 — 等待腾讯审核/打款" in out

@@ -1,0 +1,65 @@
+"""Random conversations (hypothesis): nothing escapes, stored answers stay valid, position is
+consistent with the answers, and history only grows."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from handlers import Action, flow
+from handlers.catalogue import t
+from handlers.flow import FIELDS, Kind
+from tests.conftest import Chat
+
+COMMANDS = ["start", "help", "status", "back", "skip", "cancel", "yes", "no", "lang en", "lang zh",
+            "edit", "edit org_type", "edit uin 100016315204", "edit org_type 3", "edit cert_type 1",
+            "edit app_description " + "长" * 101, "/start now"]
+ANSWERS = ["1", "2", "3", "4", "100016315204", "测试科技有限公司", "9144030071526726XG", "张三",
+           "13812345678", "ops@example.com", "110108000000016", "11010519491231002X", "71526726X",
+           "事证第110000001234号", "none", "1,2", "yDCWpUUckpvv76rqUxjIE8qvXHjCqG4t"]
+inputs = st.one_of(
+    st.sampled_from(COMMANDS),
+    st.sampled_from(ANSWERS),
+    st.text(max_size=60),
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=2000, max_size=2100),
+    st.builds(lambda s, v: Action(step=s, value=v),
+              st.sampled_from([s.name for s in flow.STEPS] + ["confirm_cancel"]),
+              st.sampled_from(["1", "yes", "prod", "offline", "enterprise", "approved"])),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(inputs, st.sampled_from(["e1", "e2", None])), max_size=25))
+def test_random_conversations_keep_the_invariants(steps: list[tuple[object, str | None]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        chat = Chat(Path(folder) / "p.db")
+        internal = {t("err.internal", lang) for lang in ("zh", "en")}
+        history = 0
+        chat.send("start")
+        for item, event in steps:
+            if isinstance(item, Action):
+                replies = chat.send(action=item, event_id=event)
+            else:
+                replies = chat.send(str(item), event_id=event)
+            assert not any(r.text in internal for r in replies)
+            now = chat.history_count()
+            assert now >= history
+            history = now
+            with chat.store.transaction() as tx:
+                case = tx.active_case(chat.conversation)
+                if case is None:
+                    continue
+                values = {k: a.value for k, a in tx.answers(case.id).items()}
+            for key, value in values.items():
+                field = FIELDS[key]
+                if field.kind is Kind.TEXT and field.validate is not None:
+                    assert field.validate(str(value), values) == value, key
+                elif field.kind is Kind.CHOICE:
+                    assert value in {o.value for o in field.options}, key
+            if case.focus_step is None:
+                expected = flow.first_incomplete(values)
+                assert case.current_step == (expected.name if expected else None)
+        chat.store.close()

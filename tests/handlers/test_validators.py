@@ -1,0 +1,166 @@
+"""Validators against published identifiers and every one-character corruption of them."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers import validators as v
+from handlers.validators import Invalid
+
+# Published unified social credit codes (national enterprise credit publicity system):
+# Tencent Technology (Shenzhen), Beijing Baidu Netcom, Huawei Technologies, Alibaba (China).
+USCCS = ["9144030071526726XG", "91110000802100433B", "914403001922038216", "91330100799655058B"]
+# The worked example of GB 11643-1999, and one built with its MOD 11-2 check (Shenzhen, 1985).
+RICS = ["11010519491231002X", "440305198512310018"]
+# 组织机构代码 are characters 9-17 of a USCC (GB 32100-2015), so the codes above carry four.
+ORG_CODES = [u[8:17] for u in USCCS]
+# 15-digit registration numbers built with the GB/T 17710 check digit (python-stdnum computes it).
+REG_NOS = ["110108000000016", "440301103097147"]
+
+
+def corruptions(value: str, alphabet: str = "0123456789") -> list[str]:
+    """Every single-character substitution with a digit (a typo, or a misread character)."""
+    return [value[:i] + c + value[i + 1:] for i in range(len(value)) for c in alphabet if c != value[i]]
+
+
+@pytest.mark.parametrize("code", USCCS)
+def test_published_uscc_accepted_and_every_corruption_rejected(code: str) -> None:
+    assert v.uscc_number(code.lower(), {}) == code
+    assert v.uscc_number(" ".join(code), {}) == code  # spaces people add for readability
+    for bad in corruptions(code):
+        with pytest.raises(Invalid):
+            v.uscc_number(bad, {})
+
+
+def test_uscc_full_width_digits_from_an_ime_are_accepted() -> None:
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in USCCS[2])
+    assert v.uscc_number(full_width, {}) == USCCS[2]
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("9144030071526726X", "err.uscc_length"),
+    ("9144030071526726XI", "err.uscc_chars"),
+    ("9144030071526726XA", "err.uscc_check"),
+    ("9144030071526726ХG", "err.uscc_chars"),  # a Cyrillic Х looks like X: mixed scripts
+])
+def test_uscc_reasons(text: str, reason: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        v.uscc_number(text, {})
+    assert caught.value.key == reason
+
+
+@pytest.mark.parametrize("code", RICS)
+def test_published_resident_ids_accepted_and_corruptions_rejected(code: str) -> None:
+    assert v.resident_id(code.lower(), {}) == code
+    for bad in corruptions(code):
+        with pytest.raises(Invalid):
+            v.resident_id(bad, {})
+
+
+def test_resident_id_needs_a_real_birth_date() -> None:
+    with pytest.raises(Invalid) as caught:
+        v.resident_id("110105194902300024", {})  # 30 February
+    assert caught.value.key == "err.ric_birth"
+
+
+@pytest.mark.parametrize("code", ORG_CODES)
+def test_org_codes_accepted_with_or_without_dash_and_corruptions_rejected(code: str) -> None:
+    dashed = f"{code[:8]}-{code[8]}"
+    assert v.org_code(code, {}) == dashed
+    assert v.org_code(dashed, {}) == dashed
+    for bad in corruptions(code):
+        with pytest.raises(Invalid):
+            v.org_code(bad, {})
+
+
+def test_org_code_check_char_matches_the_standard_example() -> None:
+    assert v.org_code_check_char("12345678") == "8"
+    assert v.org_code_check_char("71526726") == "X"
+
+
+@pytest.mark.parametrize("number", REG_NOS)
+def test_registration_numbers_and_corruptions(number: str) -> None:
+    assert v.business_reg_no(number, {}) == number
+    for bad in corruptions(number):
+        with pytest.raises(Invalid):
+            v.business_reg_no(bad, {})
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("13812345678", "13812345678"),
+    ("+86 138-1234-5678", "13812345678"),
+    ("010-12345678", "010-12345678"),
+    ("02112345678", "021-12345678"),
+    ("010-12345678-123", "010-12345678-123"),
+    ("0755 8601 3388 转 8888", "0755-86013388-8888"),
+    ("１３８１２３４５６７８", "13812345678"),
+])
+def test_phone_numbers_accepted_and_normalised(typed: str, stored: str) -> None:
+    assert v.phone(typed, {}) == stored
+    assert v.phone(stored, {}) == stored  # a stored value passes its own validator again
+
+
+@pytest.mark.parametrize("typed", ["12345678901", "1234", "+1 415 555 0100", "138123456789", "abc"])
+def test_bad_phone_numbers(typed: str) -> None:
+    with pytest.raises(Invalid):
+        v.phone(typed, {})
+
+
+def test_email() -> None:
+    assert v.email(" ops@example.com ", {}) == "ops@example.com"
+    for bad in ["ops@", "ops example.com", "@example.com", "a" * 300 + "@example.com"]:
+        with pytest.raises(Invalid):
+            v.email(bad, {})
+
+
+def test_uin_digits_only() -> None:
+    assert v.uin("100016315204", {}) == "100016315204"
+    assert v.uin("１０００１６３１５２０４", {}) == "100016315204"
+    for bad in ["10001631520a", "0123456", "1234", "1" * 16, "１００ＯＯ"]:
+        with pytest.raises(Invalid):
+            v.uin(bad, {})
+
+
+def test_app_description_counts_characters_not_bytes() -> None:
+    assert v.app_description("签" * 100, {}) == "签" * 100  # 300 bytes in UTF-8, 100 characters
+    with pytest.raises(Invalid) as caught:
+        v.app_description("签" * 101, {})
+    assert caught.value.params == {"max": 100, "length": 101}
+
+
+def test_app_id() -> None:
+    assert v.app_id("yDCWpUUckpvv76rqUxjIE8qvXHjCqG4t", {}) == "yDCWpUUckpvv76rqUxjIE8qvXHjCqG4t"
+    for bad in ["yDCWpUUckpvv76rqUxjIE8qvXHjCqG4", "yDCWpUUckpvv76rqUxjIE8qvXHjCqG4t!", ""]:
+        with pytest.raises(Invalid):
+            v.app_id(bad, {})
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("张San", "err.mixed_scripts"),
+    ("张三😀", "err.name_chars"),
+    ("张\x07三", "err.control_chars"),
+    ("   ", "err.empty"),
+    ("张" * 51, "err.too_long"),
+])
+def test_person_name_reasons(name: str, reason: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        v.person_name(name, {})
+    assert caught.value.key == reason
+
+
+def test_person_names_in_one_script() -> None:
+    for name in ["张三", "买买提·艾力", "John Smith", "O'Neil"]:
+        assert v.person_name(name, {}) == name
+
+
+def test_organisation_names_may_mix_scripts_but_not_emoji() -> None:
+    assert v.organisation_name("TCL科技集团股份有限公司", {}) == "TCL科技集团股份有限公司"
+    with pytest.raises(Invalid):
+        v.organisation_name("快乐公司🎉", {})
+
+
+def test_cert_number_follows_the_cert_type() -> None:
+    assert v.cert_number(USCCS[0], {"cert_type": "uscc"}) == USCCS[0]
+    with pytest.raises(Invalid):
+        v.cert_number("123456789012", {"cert_type": "uscc"})
+    assert v.cert_number("事证第110000001234号", {"cert_type": "institution_cert"}) == "110000001234"
