@@ -12,9 +12,14 @@ from pathlib import Path
 
 from bot.console import ConsoleChat
 from bot.settings import load_settings
-from handlers import Dialogue
+from bot.wiring import ConfigError, build_dialogue, configured_platforms
 from handlers.catalogue import normalise_lang
-from storage import CaseStore
+
+NOTHING_TO_SERVE = (
+    "Nothing to serve: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack, and/or "
+    "WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN and WECOM_AES_KEY for WeCom "
+    "(in the environment or .env)."
+)
 
 
 def _stdin_lines() -> Iterator[str]:
@@ -27,17 +32,13 @@ def _stdin_lines() -> Iterator[str]:
 
 def _console(args: argparse.Namespace) -> int:
     settings = load_settings()
-    db_path = Path(args.db) if args.db else settings.esignbot_db
-    out_dir = Path(args.out) if args.out else settings.esignbot_out
-    store = CaseStore(db_path)
-    dialogue = Dialogue(store, default_lang=normalise_lang(settings.esignbot_lang))
+    dialogue = build_dialogue(settings, Path(args.db) if args.db else None)
     interactive = sys.stdin.isatty()
-    user = args.user or os.environ.get("USER") or getpass.getuser() or "console"
     chat = ConsoleChat(
         dialogue,
         conversation=args.conversation,
-        user=user,
-        out_dir=out_dir,
+        user=args.user or os.environ.get("USER") or getpass.getuser() or "console",
+        out_dir=Path(args.out) if args.out else settings.esignbot_out,
         lang=normalise_lang(args.lang) if args.lang else None,
         stdout=sys.stdout,
         echo_input=not interactive,
@@ -45,7 +46,26 @@ def _console(args: argparse.Namespace) -> int:
     try:
         chat.run(_stdin_lines(), prompt="> " if interactive else "")
     finally:
-        store.close()
+        dialogue.store.close()
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bot.server import build_app
+
+    settings = load_settings()
+    dialogue = build_dialogue(settings, Path(args.db) if args.db else None)
+    try:
+        platforms = configured_platforms(settings, dialogue)
+    except ConfigError as problem:
+        print(problem, file=sys.stderr)
+        return 2
+    if not platforms:
+        print(NOTHING_TO_SERVE, file=sys.stderr)
+        return 2
+    uvicorn.run(build_app(platforms), host=args.host, port=args.port, log_level="warning")
     return 0
 
 
@@ -63,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--conversation", default="default",
                          help="which conversation (and so which case) to open")
     console.set_defaults(run=_console)
+    serve = commands.add_parser("serve", help="serve the Slack and/or WeCom endpoints over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--db", help="SQLite file (default: $ESIGNBOT_DB or ./esignbot.db)")
+    serve.set_defaults(run=_serve)
     return parser
 
 

@@ -95,6 +95,12 @@ class StoreTransaction:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    @property
+    def db(self) -> Database:
+        """The connection inside this transaction, for a feature's own store module
+        (``storage/<feature>.py``) to run its queries in the same turn."""
+        return self._db
+
     # -- events ---------------------------------------------------------------------------
     def claim_event(self, event_id: str, at: str) -> bool:
         """Record ``event_id`` as processed; False when it already was (a platform retry)."""

@@ -1,97 +1,55 @@
-"""Versioned schema migrations, applied in order at start.
+"""Schema migrations: the ``.sql`` files in ``storage/schema/``, applied in name order at start.
 
-The schema version lives in ``PRAGMA user_version`` so that a database file carries its own
-version and an older bot never has to guess. Each migration is plain SQL: easy to read in review,
-and applied inside one transaction so a half-migrated file cannot exist.
+Why files named ``NNNN_what.sql`` and a table of applied names (rather than one version
+number): features are built in parallel, each adding its own file, and a database records exactly
+which of them it has. A file is applied inside the same transaction as its bookkeeping row, so a
+half-applied migration cannot exist; ``BEGIN IMMEDIATE`` keeps two processes starting at once
+from applying the same file twice.
 """
 
 from __future__ import annotations
 
 import sqlite3
-
-MIGRATIONS: tuple[str, ...] = (
-    # 1: cases, their current answers, the append-only history, processed events, uploaded files.
-    """
-    CREATE TABLE cases (
-        id INTEGER PRIMARY KEY,
-        conversation TEXT NOT NULL,
-        state TEXT NOT NULL DEFAULT 'active',
-        lang TEXT NOT NULL DEFAULT 'zh',
-        focus_step TEXT,
-        current_step TEXT,
-        pending_confirm TEXT,
-        created_by TEXT NOT NULL,
-        created_by_name TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        completed_at TEXT,
-        closed_at TEXT
-    );
-    CREATE UNIQUE INDEX cases_one_active_per_conversation
-        ON cases (conversation) WHERE state = 'active';
-    CREATE TABLE answers (
-        case_id INTEGER NOT NULL REFERENCES cases (id),
-        field TEXT NOT NULL,
-        value TEXT NOT NULL,
-        user_id TEXT NOT NULL,
-        user_name TEXT NOT NULL,
-        at TEXT NOT NULL,
-        PRIMARY KEY (case_id, field)
-    );
-    CREATE TABLE history (
-        id INTEGER PRIMARY KEY,
-        case_id INTEGER NOT NULL REFERENCES cases (id),
-        kind TEXT NOT NULL,
-        field TEXT,
-        value TEXT,
-        previous TEXT,
-        user_id TEXT NOT NULL,
-        user_name TEXT NOT NULL,
-        at TEXT NOT NULL
-    );
-    CREATE INDEX history_by_case ON history (case_id, id);
-    CREATE TABLE events (
-        event_id TEXT PRIMARY KEY,
-        case_id INTEGER,
-        at TEXT NOT NULL
-    );
-    CREATE TABLE files (
-        id TEXT NOT NULL,
-        case_id INTEGER NOT NULL REFERENCES cases (id),
-        name TEXT NOT NULL,
-        mime TEXT NOT NULL,
-        size INTEGER NOT NULL,
-        data BLOB NOT NULL,
-        user_id TEXT NOT NULL,
-        at TEXT NOT NULL,
-        PRIMARY KEY (case_id, id)
-    );
-    """,
-)
-
-SCHEMA_VERSION = len(MIGRATIONS)
+from importlib import resources
 
 
-def apply_migrations(conn: sqlite3.Connection) -> int:
-    """Bring the file up to ``SCHEMA_VERSION``; returns the version it started at.
+def available_migrations() -> list[tuple[str, str]]:
+    """(name, sql) for every migration this esignbot knows, in the order to apply them."""
+    folder = resources.files("storage") / "schema"
+    files = sorted((p for p in folder.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name)
+    return [(p.name.removesuffix(".sql"), p.read_text(encoding="utf-8")) for p in files]
 
-    ``BEGIN IMMEDIATE`` takes the write lock first, so two processes starting at once cannot
-    both apply the same migration.
-    """
+
+def _statements(sql: str) -> list[str]:
+    lines = [line for line in sql.splitlines() if not line.lstrip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def apply_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Apply what the file lacks; returns the names applied now."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        start = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        if start > SCHEMA_VERSION:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT "
+            "NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))"
+        )
+        done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
+        known = available_migrations()
+        unknown = done - {name for name, _ in known}
+        if unknown:
             raise RuntimeError(
-                f"database schema version {start} is newer than this esignbot ({SCHEMA_VERSION})"
+                f"this database was migrated by a newer esignbot ({', '.join(sorted(unknown))})"
             )
-        for version in range(start, SCHEMA_VERSION):
-            for statement in MIGRATIONS[version].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {version + 1}")
+        applied = []
+        for name, sql in known:
+            if name in done:
+                continue
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_migrations (name) VALUES (?)", [name])
+            applied.append(name)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return start
+    return applied

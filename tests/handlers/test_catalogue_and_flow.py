@@ -57,12 +57,12 @@ def test_the_four_organisation_types_ask_exactly_their_fields() -> None:
 
 def test_app_type_by_number_english_chinese_any_case() -> None:
     field = flow.FIELDS["app_type"]
-    from handlers.dialogue import _Turn
+    from handlers.turn import option_labels
     for typed, value in [("4", "微信小程序"), ("wechat mini program", "微信小程序"), ("微信小程序", "微信小程序"),
                          ("app(ios)", "APP(IOS)"), ("APP(ANDROID)", "APP(Android)"), ("Pc Web", "PC Web"),
                          ("h5", "H5"), ("OTHER", "其他"), ("其他", "其他")]:
-        assert flow.match_option(field, typed, _Turn._option_labels) == value, typed
-    assert flow.match_option(field, "7", _Turn._option_labels) is None
+        assert flow.match_option(field, typed, option_labels) == value, typed
+    assert flow.match_option(field, "7", option_labels) is None
 
 
 def test_command_words() -> None:

@@ -1,0 +1,58 @@
+"""The HTTP server behind ``esignbot serve``: one Starlette app hosting every configured platform.
+
+Why one app: Slack and WeCom share the process, the SQLite file and the dialogue; each platform
+only contributes its routes and its way of sending messages (``Platform``), so ``serve`` runs
+whatever is configured and a health check answers for all of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Protocol
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from handlers.shapes import Reply
+
+
+class Platform(Protocol):
+    """A chat platform served over HTTP: its routes, and how it posts into a conversation."""
+
+    name: str
+    """The conversation-key prefix it owns (``slack`` for ``slack:T1:C42``)."""
+
+    def routes(self) -> list[BaseRoute]: ...
+
+    async def startup(self) -> None: ...
+
+    async def shutdown(self) -> None: ...
+
+    async def send(self, conversation: str, replies: Sequence[Reply]) -> None:
+        """Post replies into a conversation outside any request (results, notifications)."""
+        ...
+
+
+def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Callable[[], object]] = ()) -> Starlette:
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"ok": True, "platforms": [p.name for p in platforms]})
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        for platform in platforms:
+            await platform.startup()
+        for hook in extra_startup:
+            hook()
+        try:
+            yield
+        finally:
+            for platform in reversed(platforms):
+                await platform.shutdown()
+
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    for platform in platforms:
+        routes += platform.routes()
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,296 @@
+"""``Turn``: one input's view of its case, and the operations every command builds on.
+
+Why a separate, public object: commands live in their own small modules (core commands here,
+the workbook, the credential check, reviews in theirs), and each needs the same few things —
+the case as read inside this turn's transaction, the language, who acted, asking a question,
+storing an answer. Keeping those on one object means a new command is a function and a table
+row, not an edit of the engine.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+from handlers import flow
+from handlers.catalogue import has, labels, normalise_lang, t
+from handlers.flow import FIELDS, Kind, Step
+from handlers.render import display_value, field_label, option_label, progress_text
+from handlers.services import Services
+from handlers.shapes import MAX_UPLOAD_BYTES, Choice, Inbound, Reply, ReplyKind
+from handlers.validators import Invalid
+from storage import AnswerRecord, CaseRecord, StoreTransaction
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+_NONE_WORDS = {"none", "no", "0", "无", "没有", "不需要"}
+_IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def fold(text: str) -> str:
+    """What people type, compared loosely: NFKC, case-folded, without white space."""
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def option_labels(key: str, value: str) -> tuple[str, ...]:
+    return labels(f"opt.{key}.{value}")
+
+
+class Turn:
+    """The case as this turn sees it, inside the turn's transaction."""
+
+    def __init__(
+        self,
+        tx: StoreTransaction,
+        msg: Inbound,
+        now: datetime,
+        *,
+        default_lang: str,
+        services: Services,
+    ) -> None:
+        self.tx = tx
+        self.msg = msg
+        self.clock_now = now
+        self.now = now.isoformat(timespec="seconds")
+        self.services = services
+        self.case: CaseRecord | None = tx.active_case(msg.conversation)
+        self.lang = normalise_lang(self.case.lang if self.case else (msg.lang or default_lang))
+        self.answers: dict[str, AnswerRecord] = tx.answers(self.case.id) if self.case else {}
+        self.focus: str | None = self.case.focus_step if self.case else None
+
+    # -- reading --------------------------------------------------------------------------
+    @property
+    def values(self) -> dict[str, Any]:
+        return {key: answer.value for key, answer in self.answers.items()}
+
+    def require_case(self) -> CaseRecord:
+        assert self.case is not None, "commands that need a case are only routed with one"
+        return self.case
+
+    def current_step(self) -> Step | None:
+        values = self.values
+        if self.focus and self.focus in flow.STEPS_BY_NAME:
+            step = flow.STEPS_BY_NAME[self.focus]
+            if flow.applies(step, values):
+                return step
+        return flow.first_incomplete(values)
+
+    def who(self) -> dict[str, str]:
+        """Keyword arguments recording who acted and when, for the store's writes."""
+        return {"user_id": self.msg.user_id, "user_name": self.msg.display_name, "at": self.now}
+
+    # -- words ----------------------------------------------------------------------------
+    def t(self, key: str, **params: Any) -> str:
+        return t(key, self.lang, **params)
+
+    def reply(self, kind: ReplyKind, key: str, *, private: bool = False, **params: Any) -> Reply:
+        return Reply(kind=kind, text=self.t(key, **params), private=private)
+
+    def error(self, key: str, **params: Any) -> Reply:
+        """A reason meant for the one person who acted (Slack shows it ephemerally)."""
+        return self.reply("error", key, private=True, **params)
+
+    def display(self, key: str, value: Any) -> str:
+        return display_value(key, value, self.lang, private=self.msg.private)
+
+    def choices(self, key: str) -> tuple[Choice, ...]:
+        return tuple(
+            Choice(value=o.value, label=option_label(key, o.value, self.lang))
+            for o in FIELDS[key].options
+        )
+
+    def progress(self) -> Reply:
+        return Reply(kind="info", text=progress_text(self.values, self.lang))
+
+    # -- asking ---------------------------------------------------------------------------
+    def ask(
+        self, step: Step | None, *, intro: bool, header: bool = False, show_current: bool = False
+    ) -> list[Reply]:
+        """The question for ``step``; ``intro`` adds the console steps it needs, ``header`` the
+        stage's name (on entering a stage or resuming)."""
+        if step is None:
+            return [self.reply("done", "ui.complete")]
+        replies: list[Reply] = []
+        lead = [self.t("ui.stage_header", stage=self.t(f"stage.{step.stage}"))] if header else []
+        if intro and step.intro:
+            lead.append(self.t(step.intro))
+        if lead:
+            replies.append(Reply(kind="info", text="\n".join(lead)))
+        field = FIELDS[step.fields[0]]
+        lines = [self.t(step.question_key)]
+        if field.kind is Kind.MULTI:
+            lines.append(self.t("ui.multi_hint"))
+        if step.optional:
+            lines.append(self.t("ui.optional_hint"))
+        values = self.values
+        key = flow.answered_field(step, values)
+        if show_current and key is not None:
+            lines.append(self.t("ui.current_value", value=self.display(key, values[key])))
+        if flow.is_waiting(step, values):
+            lines.append(self.t("ui.waiting_here"))
+        replies.append(
+            Reply(
+                kind="question",
+                text="\n".join(lines),
+                step=step.name,
+                choices=self.choices(field.key) if field.options else (),
+                multi=field.kind is Kind.MULTI,
+            )
+        )
+        return replies
+
+    def reask(self) -> list[Reply]:
+        return self.ask(self.current_step(), intro=False)
+
+    # -- answering ------------------------------------------------------------------------
+    def answer(self, step: Step, keys: tuple[str, ...], text: str) -> list[Reply]:
+        """Validate ``text`` (or the attached file) for ``step`` and store it, or say why not."""
+        if self.msg.file is not None and FIELDS[keys[0]].kind is not Kind.IMAGE:
+            return [self.error("err.unexpected_file"), *self.reask()]
+        try:
+            key, value = self.parse(step, keys, text)
+        except Invalid as problem:
+            return [self.error(problem.key, **problem.params), *self.reask()]
+        was_current = self.current_step()
+        replies = self.store(step, key, value)
+        after = self.current_step()
+        if after is not None and was_current is not None and after.name == was_current.name:
+            return [*replies, *self.ask(after, intro=False)]
+        new_stage = after is None or was_current is None or after.stage != was_current.stage
+        return [*replies, self.progress(), *self.ask(after, intro=True, header=new_stage)]
+
+    def parse(self, step: Step, keys: tuple[str, ...], text: str) -> tuple[str, Any]:
+        """The field and value ``text`` stands for, or :class:`Invalid` with the reason."""
+        field = FIELDS[keys[0]]
+        if field.kind is Kind.IMAGE:
+            return field.key, self._image()
+        if not text.strip():
+            raise Invalid("err.empty")
+        if field.kind is Kind.CHOICE:
+            value = flow.match_option(field, text, option_labels)
+            if value is None:
+                raise Invalid("err.choice", options=self.option_list(field.key))
+            return field.key, value
+        if field.kind is Kind.MULTI:
+            return field.key, self._parse_multi(field.key, text)
+        problems: list[Invalid] = []
+        for key in keys:
+            validate = FIELDS[key].validate
+            assert validate is not None
+            try:
+                return key, validate(text, self.values)
+            except Invalid as problem:
+                problems.append(problem)
+        if len(problems) == 1:
+            raise problems[0]
+        precise = [p for p in problems if p.shape_ok]
+        if precise:
+            raise precise[0]
+        raise Invalid(f"err.{step.name}") if has(f"err.{step.name}") else problems[0]
+
+    def option_list(self, key: str) -> str:
+        return "; ".join(
+            f"{i}. {option_label(key, o.value, self.lang)}"
+            for i, o in enumerate(FIELDS[key].options, start=1)
+        )
+
+    def _parse_multi(self, key: str, text: str) -> list[str]:
+        field = FIELDS[key]
+        if fold(text) in _NONE_WORDS:
+            return []
+        chosen: list[str] = []
+        for item in (i for i in _split_list(text) if i):
+            value = flow.match_option(field, item, option_labels)
+            if value is None:
+                raise Invalid("err.multi_choice", item=item[:40], options=self.option_list(key))
+            if value not in chosen:
+                chosen.append(value)
+        order = [o.value for o in field.options]
+        return sorted(chosen, key=order.index)
+
+    def _image(self) -> dict[str, Any]:
+        upload = self.msg.file
+        if upload is None:
+            raise Invalid("err.need_image")
+        data = upload.content
+        if not data:
+            raise Invalid("err.image_empty")
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise Invalid("err.image_size", size=round(len(data) / 2**20, 1),
+                          max=MAX_UPLOAD_BYTES // 2**20)
+        mime = next((m for sig, m in _IMAGE_SIGNATURES.items() if data.startswith(sig)), None)
+        if mime is None:
+            raise Invalid("err.image_type")
+        record = self.tx.put_file(
+            self.require_case().id, upload.name, mime, data, user_id=self.msg.user_id, at=self.now
+        )
+        return {"file_id": record.id, "name": record.name, "mime": mime, "size": record.size}
+
+    def store(self, step: Step, key: str, value: Any, *, kind: str | None = None) -> list[Reply]:
+        """Write one answer and what follows from it; returns the confirmations to show."""
+        case = self.require_case()
+        who = self.who()
+        previous = {k for k in step.fields if k in self.answers}
+        kind = kind or ("edit" if previous else "answer")
+        self.tx.put_answer(case.id, key, value, kind=kind, **who)
+        self.answers[key] = AnswerRecord(key, value, who["user_id"], who["user_name"], who["at"])
+        for sibling in previous - {key}:
+            self.tx.delete_answer(case.id, sibling, kind="replaced", **who)
+            del self.answers[sibling]
+        label = field_label(key, self.lang)
+        replies = [
+            Reply(kind="info", text=self.t("ui.skipped", label=label))
+            if kind == "skip"
+            else Reply(kind="info", text=self.t("ui.saved", label=label,
+                                                value=self.display(key, value)))
+        ]
+        replies += self._revalidate_dependents(key)
+        note = step.notes.get(value) if isinstance(value, str) else None
+        if note:
+            replies.append(self.reply("info", note))
+        if self.focus == step.name:
+            self.focus = None
+        return replies
+
+    def _revalidate_dependents(self, changed: str) -> list[Reply]:
+        """Clear answers whose rule depends on ``changed`` and that no longer pass it."""
+        replies = []
+        for field in FIELDS.values():
+            if changed not in field.depends_on or field.key not in self.answers:
+                continue
+            assert field.validate is not None
+            try:
+                field.validate(str(self.answers[field.key].value), self.values)
+            except Invalid:
+                self.tx.delete_answer(self.require_case().id, field.key, kind="invalidated",
+                                      **self.who())
+                del self.answers[field.key]
+                replies.append(self.reply("info", "ui.invalidated",
+                                          label=field_label(field.key, self.lang)))
+        return replies
+
+    # -- the end of the turn --------------------------------------------------------------
+    def save_position(self) -> None:
+        """Store the derived position (for status lists and other processes) with the turn."""
+        if self.case is None or self.case.state != "active":
+            return
+        current = self.current_step()
+        changes: dict[str, Any] = {
+            "focus_step": self.focus,
+            "current_step": current.name if current else None,
+            "updated_at": self.now,
+        }
+        if current is None and self.case.completed_at is None:
+            changes["completed_at"] = self.now
+        self.tx.update_case(self.case.id, **changes)
+
+
+def _split_list(text: str) -> list[str]:
+    normalised = unicodedata.normalize("NFKC", text)
+    for separator in "、;；\n":
+        normalised = normalised.replace(separator, ",")
+    parts = [p.strip() for p in normalised.split(",")]
+    if len(parts) == 1:
+        parts = parts[0].split()
+    return parts
