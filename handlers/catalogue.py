@@ -277,6 +277,7 @@ _M: dict[str, tuple[str, str]] = {
     "err.stale_button": ("这个按钮属于之前的问题，当前问题是：{question}", "That button belongs to an earlier question. The current question is: {question}"),
     "err.no_case": ("这里还没有进行中的接入案例。回复「开始」或 start 开始。", "There is no onboarding case here yet. Reply 'start' to begin."),
     "err.internal": ("出了点问题，这条消息没有被保存，什么也没改变。请再试一次。", "Something went wrong: that message was not saved and nothing changed. Please try again."),
+    "err.not_available": ("「{command}」在这个版本中还不可用。", "'{command}' is not available in this version."),
     "err.args_unexpected": ("「{command}」不需要参数。", "'{command}' takes no arguments."),
     # -- conversation ---------------------------------------------------------------------
     "ui.welcome": (
@@ -315,6 +316,11 @@ _M: dict[str, tuple[str, str]] = {
     "help.cancel": ("取消 / cancel — 取消这个案例（需确认，历史保留）", "cancel / 取消 — cancel this case (asks first; history is kept)"),
     "help.lang": ("语言 / lang zh|en — 切换语言", "lang / 语言 zh|en — switch language"),
     "help.help": ("帮助 / help — 显示本帮助", "help / 帮助 — show this help"),
+    "help.excel": ("表格 / excel — 生成应用号申请表（Excel）", "excel / 表格 — build the app-ID application workbook (Excel)"),
+    "help.materials": ("材料 / materials — 打包线下补充实名材料（zip）", "materials / 材料 — package the offline real-name materials (zip)"),
+    "help.email": ("邮件 / email — 预览并发送申请邮件到 " + CONTACT, "email / 邮件 — preview and send the application email to " + CONTACT),
+    "help.check": ("检查 / check — 私下检查 SecretId/SecretKey 能否调用电子签", "check / 检查 — privately check that a SecretId/SecretKey can call E-Sign"),
+    "help.review": ("审核 / review <transfer|realname|app> approved|rejected [原因或应用号] — 记录审核结果", "review / 审核 <transfer|realname|app> approved|rejected [reason or app ID] — record a review result"),
     "help.next": ("下一步：{question}", "Next: {question}"),
     "help.next_done": ("所有步骤已完成。", "Every stage is done."),
     # -- status ---------------------------------------------------------------------------
@@ -326,9 +332,21 @@ _M: dict[str, tuple[str, str]] = {
     "status.environment_unset": ("环境未定", "environment not chosen"),
 }
 
-MESSAGES: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {key: MappingProxyType(dict(zip(LANGS, texts, strict=True))) for key, texts in _M.items()}
-)
+_SOURCES: tuple[Mapping[str, tuple[str, str]], ...] = (_M,)
+"""The core table above, then each feature's own ``handlers/texts_<feature>.py`` ``TEXTS``."""
+
+
+def _merge(sources: tuple[Mapping[str, tuple[str, str]], ...]) -> dict[str, Mapping[str, str]]:
+    merged: dict[str, Mapping[str, str]] = {}
+    for source in sources:
+        for key, texts in source.items():
+            if key in merged:
+                raise ValueError(f"message key defined twice: {key}")
+            merged[key] = MappingProxyType(dict(zip(LANGS, texts, strict=True)))
+    return merged
+
+
+MESSAGES: Mapping[str, Mapping[str, str]] = MappingProxyType(_merge(_SOURCES))
 
 
 def normalise_lang(lang: str | None) -> str:

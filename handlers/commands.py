@@ -22,6 +22,11 @@ class Command(StrEnum):
     EDIT = "edit"
     CANCEL = "cancel"
     LANG = "lang"
+    EXCEL = "excel"
+    MATERIALS = "materials"
+    EMAIL = "email"
+    CHECK = "check"
+    REVIEW = "review"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +45,18 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(Command.EDIT, ("edit", "修改"), takes_args=True),
     CommandSpec(Command.CANCEL, ("cancel", "取消")),
     CommandSpec(Command.LANG, ("lang", "language", "语言"), takes_args=True),
+    CommandSpec(Command.EXCEL, ("excel", "表格", "申请表")),
+    CommandSpec(Command.MATERIALS, ("materials", "材料")),
+    CommandSpec(Command.EMAIL, ("email", "邮件"), takes_args=True),
+    CommandSpec(Command.CHECK, ("check", "检查"), takes_args=True),
+    CommandSpec(Command.REVIEW, ("review", "审核"), takes_args=True),
 )
 
 HELP_ORDER: tuple[Command, ...] = (
     Command.START, Command.STATUS, Command.BACK, Command.SKIP, Command.EDIT, Command.CANCEL,
     Command.LANG, Command.HELP,
 )
+"""The commands ``help`` lists; a feature appends its command once its handler is wired."""
 
 _BY_WORD = {word.casefold(): spec for spec in COMMANDS for word in spec.words}
 

@@ -110,9 +110,12 @@ def _without_case(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
 
 
 def _command(turn: Turn, command: ParsedCommand) -> list[Reply]:
+    handler = COMMAND_HANDLERS.get(command.command)
+    if handler is None:
+        return [turn.error("err.not_available", command=command.word), *turn.reask()]
     if command.args and command.command not in COMMANDS_WITH_ARGS:
         return [turn.error("err.args_unexpected", command=command.word)]
-    return COMMAND_HANDLERS[command.command](turn, command.args)
+    return handler(turn, command.args)
 
 
 def _action(turn: Turn) -> list[Reply]:

@@ -77,7 +77,9 @@ class OutFile(BaseModel):
     mime: str
 
 
-ReplyKind = Literal["question", "info", "error", "status", "help", "file", "done"]
+ReplyKind = Literal["question", "info", "error", "status", "help", "file", "done", "credentials"]
+"""``credentials`` asks the adapter to collect a SecretId/SecretKey privately (a Slack modal, a
+private WeCom chat, a hidden terminal prompt) and run the credential check with them."""
 
 
 class Reply(BaseModel):
