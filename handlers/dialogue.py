@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
 
@@ -20,7 +21,7 @@ from handlers.catalogue import DEFAULT_LANG, normalise_lang, t
 from handlers.commands import Command, ParsedCommand, parse_command
 from handlers.services import Services
 from handlers.shapes import Inbound, Reply
-from handlers.turn import Turn
+from handlers.turn import AnswerHook, Later, Turn
 from handlers.validators import MAX_INPUT_CHARS
 from storage import CaseStore
 
@@ -43,6 +44,19 @@ COMMAND_HANDLERS: Mapping[Command, CommandHandler] = MappingProxyType({
 
 COMMANDS_WITH_ARGS = frozenset({Command.EDIT, Command.LANG})
 
+ANSWER_HOOKS: tuple[AnswerHook, ...] = ()
+"""Run after every stored answer, inside the same transaction (a feature reacts to an answer
+here, e.g. starting a wait when the team says a step was submitted)."""
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one input produced: replies to send now (already committed), and slow work to run
+    after the platform has been answered, each part of which returns further replies."""
+
+    replies: list[Reply]
+    later: list[Later] = field(default_factory=list)
+
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
@@ -64,18 +78,41 @@ class Dialogue:
         self.default_lang = normalise_lang(default_lang)
         self.services = services or Services()
 
-    def handle(self, inbound: Inbound) -> list[Reply]:
+    def process(self, inbound: Inbound) -> Outcome:
+        """Apply one input and commit it; slow work (network calls) is returned, not run, so
+        an adapter can answer its platform first and run it off the acknowledgement path."""
         try:
             with self.store.transaction() as tx:
                 turn = Turn(tx, inbound, self.clock().astimezone(UTC),
-                            default_lang=self.default_lang, services=self.services)
-                return _route(turn)
+                            default_lang=self.default_lang, services=self.services,
+                            answer_hooks=ANSWER_HOOKS)
+                replies = _route(turn)
+                return Outcome(replies, turn.later)
         except Exception:
             # The transaction rolled back: nothing of this input was kept. Log where, not what
             # was typed (it may hold personal data).
             log.exception("turn failed in conversation %s", inbound.conversation)
-            lang = normalise_lang(inbound.lang or self.default_lang)
-            return [Reply(kind="error", text=t("err.internal", lang), private=True)]
+            return Outcome([self._apology(inbound.lang)])
+
+    def run_later(self, later: Later, lang: str | None = None) -> list[Reply]:
+        """Run one piece of deferred work; a failure becomes an apology, never a traceback."""
+        try:
+            return later()
+        except Exception:
+            log.exception("deferred work failed")
+            return [self._apology(lang)]
+
+    def handle(self, inbound: Inbound) -> list[Reply]:
+        """Process an input and run its slow work inline (the terminal, tests)."""
+        outcome = self.process(inbound)
+        replies = list(outcome.replies)
+        for later in outcome.later:
+            replies += self.run_later(later, inbound.lang)
+        return replies
+
+    def _apology(self, lang: str | None) -> Reply:
+        return Reply(kind="error", text=t("err.internal", normalise_lang(lang or self.default_lang)),
+                     private=True)
 
 
 def _route(turn: Turn) -> list[Reply]:

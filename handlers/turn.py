@@ -10,6 +10,7 @@ row, not an edit of the engine.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from handlers import flow
@@ -26,6 +27,13 @@ if TYPE_CHECKING:
 
 _NONE_WORDS = {"none", "no", "0", "无", "没有", "不需要"}
 _IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+Later = Callable[[], list[Reply]]
+"""Slow work a command leaves for after the commit (a network call); it returns replies."""
+
+AnswerHook = Callable[["Turn", Step, str, Any], list[Reply]]
+"""Called with (turn, step, field, value) after an answer is stored, in the same transaction."""
 
 
 def fold(text: str) -> str:
@@ -48,6 +56,7 @@ class Turn:
         *,
         default_lang: str,
         services: Services,
+        answer_hooks: Sequence[AnswerHook] = (),
     ) -> None:
         self.tx = tx
         self.msg = msg
@@ -58,6 +67,9 @@ class Turn:
         self.lang = normalise_lang(self.case.lang if self.case else (msg.lang or default_lang))
         self.answers: dict[str, AnswerRecord] = tx.answers(self.case.id) if self.case else {}
         self.focus: str | None = self.case.focus_step if self.case else None
+        self.answer_hooks = answer_hooks
+        self.later: list[Later] = []
+        """Work to run after this turn commits (``Dialogue.process`` hands it to the adapter)."""
 
     # -- reading --------------------------------------------------------------------------
     @property
@@ -251,6 +263,8 @@ class Turn:
             replies.append(self.reply("info", note))
         if self.focus == step.name:
             self.focus = None
+        for hook in self.answer_hooks:
+            replies += hook(self, step, key, value)
         return replies
 
     def _revalidate_dependents(self, changed: str) -> list[Reply]:
