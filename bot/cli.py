@@ -10,7 +10,9 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from bot import check_cli, mail_cli
 from bot.console import ConsoleChat
+from bot.console_notices import console_scheduler, ticking
 from bot.settings import load_settings
 from bot.wiring import ConfigError, build_dialogue, configured_platforms
 from handlers.catalogue import normalise_lang
@@ -42,10 +44,22 @@ def _console(args: argparse.Namespace) -> int:
         lang=normalise_lang(args.lang) if args.lang else None,
         stdout=sys.stdout,
         echo_input=not interactive,
+        read_secret=getpass.getpass if interactive else None,
     )
+    prompt = "> " if interactive else ""
+    # Announcements and reminders for this terminal's case (see bot/console_notices.py).
+    scheduler = console_scheduler(dialogue.store, chat.conversation, sys.stdout, prompt=prompt,
+                                  interval_s=settings.esignbot_scheduler_seconds)
+    if interactive:
+        scheduler.start()
+    watcher = mail_cli.console_watcher(settings, dialogue)  # Tencent's emails, when configured
     try:
-        chat.run(_stdin_lines(), prompt="> " if interactive else "")
+        chat.run(ticking(_stdin_lines(), scheduler), prompt=prompt)
     finally:
+        if watcher is not None:
+            watcher.stop()  # after its look at the mailbox: one more pass prints what it found
+            list(ticking((), scheduler))
+        scheduler.stop()
         dialogue.store.close()
     return 0
 
@@ -53,20 +67,37 @@ def _console(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from bot.mail_watch import MailConfigError, mail_watcher
+    from bot.mail_watch import server_hooks as mail_hooks
+    from bot.scheduler import server_hooks
     from bot.server import build_app
 
     settings = load_settings()
     dialogue = build_dialogue(settings, Path(args.db) if args.db else None)
     try:
         platforms = configured_platforms(settings, dialogue)
-    except ConfigError as problem:
+        watcher = mail_watcher(settings, dialogue)  # Tencent's review emails, when configured
+    except (ConfigError, MailConfigError) as problem:
         print(problem, file=sys.stderr)
         return 2
     if not platforms:
         print(NOTHING_TO_SERVE, file=sys.stderr)
         return 2
-    uvicorn.run(build_app(platforms), host=args.host, port=args.port, log_level="warning")
+    startup, shutdown = server_hooks(dialogue.store, platforms,  # reminders and notifications
+                                     interval_s=settings.esignbot_scheduler_seconds)
+    starts, stops = [startup], [shutdown]
+    if watcher is not None:
+        mail_start, mail_stop = mail_hooks(watcher)
+        starts, stops = [startup, mail_start], [mail_stop, shutdown]
+    uvicorn.run(build_app(platforms, extra_startup=starts, extra_shutdown=stops),
+                host=args.host, port=args.port, log_level="warning")
     return 0
+
+
+def _slack(args: argparse.Namespace) -> int:
+    from bot.slack_cli import run_slack
+
+    return run_slack(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,6 +119,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--db", help="SQLite file (default: $ESIGNBOT_DB or ./esignbot.db)")
     serve.set_defaults(run=_serve)
+    check_cli.add_parser(commands)
+    mail_cli.add_parser(commands)
+    slack = commands.add_parser("slack", help="Slack over Socket Mode, or print the app manifest")
+    slack.add_argument("--socket", action="store_true",
+                       help="connect over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)")
+    slack.add_argument("--manifest", action="store_true",
+                       help="print the app manifest (HTTP mode; with --socket: Socket Mode)")
+    slack.add_argument("--url", help="with --manifest: your public https base URL for HTTP mode")
+    slack.add_argument("--db", help="SQLite file (default: $ESIGNBOT_DB or ./esignbot.db)")
+    slack.set_defaults(run=_slack)
     return parser
 
 

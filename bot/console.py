@@ -7,12 +7,14 @@ reaches the dialogue from a terminal. Files the dialogue produces are written un
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
 
+from bot import console_check
 from handlers import Dialogue, Inbound, InboundFile, Reply
 from handlers.shapes import MAX_UPLOAD_BYTES
 
@@ -53,6 +55,8 @@ class ConsoleChat:
         lang: str | None,
         stdout: TextIO,
         echo_input: bool,
+        read_secret: Callable[[str], str] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.dialogue = dialogue
         self.conversation = f"console:{conversation}"
@@ -61,6 +65,10 @@ class ConsoleChat:
         self.lang = lang
         self.stdout = stdout
         self.echo_input = echo_input
+        self.read_secret = read_secret
+        """A hidden prompt (getpass) when a person is at a terminal; None when input is piped."""
+        self.environ = os.environ if environ is None else environ
+        self._lines: Iterator[str] = iter(())
 
     def _inbound(self, text: str, upload: InboundFile | None = None) -> Inbound:
         return Inbound(
@@ -80,6 +88,9 @@ class ConsoleChat:
 
     def render(self, replies: Iterable[Reply]) -> None:
         for reply in replies:
+            if reply.kind == "credentials":
+                self.render(console_check.collect_and_check(self, reply))
+                continue
             lines = [reply.text]
             lines += [f"  {i}. {choice.label}" for i, choice in enumerate(reply.choices, start=1)]
             if reply.file is not None:
@@ -96,11 +107,26 @@ class ConsoleChat:
         if prompt:
             self.stdout.write(prompt)
             self.stdout.flush()
-        for raw in lines:
+        self._lines = iter(lines)
+        for raw in self._lines:
             line = raw.rstrip("\r\n")
-            if self.echo_input:
-                self.stdout.write(f"> {line}\n")
-            self.send(line)
+            if console_check.holds_key_pair(line):  # never a SecretKey from a visible line
+                if self.echo_input:
+                    self.stdout.write(f"> {console_check.redacted(line)}\n")
+                self.render(console_check.refuse_inline(self))
+            else:
+                if self.echo_input:
+                    self.stdout.write(f"> {line}\n")
+                self.send(line)
             if prompt:
                 self.stdout.write(prompt)
                 self.stdout.flush()
+
+    def next_line(self, prompt: str) -> str | None:
+        """The next input line (for a follow-up question such as the SecretId), or None."""
+        self.stdout.write(prompt)
+        self.stdout.flush()
+        line = next(self._lines, None)
+        if self.echo_input or line is None:
+            self.stdout.write("\n")  # a person's Enter ends the prompt's line; piped input does not
+        return None if line is None else line.rstrip("\r\n")

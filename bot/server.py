@@ -7,6 +7,7 @@ whatever is configured and a health check answers for all of it.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol
@@ -36,7 +37,10 @@ class Platform(Protocol):
         ...
 
 
-def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Callable[[], object]] = ()) -> Starlette:
+def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Callable[[], object]] = (),
+              extra_shutdown: Sequence[Callable[[], object]] = ()) -> Starlette:
+    """``extra_shutdown`` hooks run first on shutdown (a hook may return an awaitable, which is
+    awaited), so background work such as the scheduler stops while the platforms still send."""
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"ok": True, "platforms": [p.name for p in platforms]})
 
@@ -49,6 +53,10 @@ def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Callable[[]
         try:
             yield
         finally:
+            for stop in extra_shutdown:
+                result = stop()
+                if inspect.isawaitable(result):
+                    await result
             for platform in reversed(platforms):
                 await platform.shutdown()
 

@@ -7,8 +7,9 @@ the same names, so a newcomer learns them once from the README.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +19,59 @@ class Settings(BaseSettings):
     esignbot_db: Path = Field(default=Path("esignbot.db"))
     esignbot_lang: str = Field(default="zh")
     esignbot_out: Path = Field(default=Path("out"))
+    # Reviews: comma-separated platform user ids (U0123, or slack:U0123 / wecom:zhangsan) who
+    # may record review results and use `status all`; empty: anyone records, nobody lists all.
+    esignbot_admins: str = ""
+    # How often the scheduler looks for late waits and undelivered notices (seconds).
+    esignbot_scheduler_seconds: float = Field(default=10.0, gt=0, le=3600)
+
+    # Credential check: Tencent Cloud's own hosts unless ENDPOINT (e.g. http://127.0.0.1:9000)
+    # sends STS, CAM and essbasic to one server; TEST_ENDPOINT then plays E-Sign's test host.
+    esignbot_tencentcloud_endpoint: str | None = Field(default=None, pattern=r"^https?://[^/]+/?$")
+    esignbot_tencentcloud_test_endpoint: str | None = Field(default=None,
+                                                             pattern=r"^https?://[^/]+/?$")
+    esignbot_tencentcloud_timeout: float = Field(default=10.0, gt=0, le=120)
+
+    # Outgoing mail (the application email to e-contract@tencent.com): HOST and FROM (or a USER
+    # that is an address) turn it on; SECURITY is ssl (port 465), starttls (587) or none (25,
+    # for a local relay; a password is never sent unencrypted to another machine).
+    esignbot_smtp_host: str | None = None
+    esignbot_smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    esignbot_smtp_user: str | None = None
+    esignbot_smtp_password: SecretStr | None = None
+    esignbot_smtp_from: str | None = None
+    esignbot_smtp_security: Literal["ssl", "starttls", "none"] = "ssl"
+    esignbot_smtp_timeout: float = Field(default=30.0, gt=0, le=600)
+    esignbot_smtp_ca_file: Path | None = None
+
+    # The mailbox watcher (Tencent's review emails): HOST, USER and PASSWORD turn it on; it only
+    # reads (EXAMINE + BODY.PEEK), from SENDER, within LOOKBACK_DAYS. SECURITY is ssl (port 993),
+    # starttls (143) or none (143, only for a server on this machine).
+    esignbot_imap_host: str | None = None
+    esignbot_imap_port: int | None = Field(default=None, ge=1, le=65535)
+    esignbot_imap_user: str | None = None
+    esignbot_imap_password: SecretStr | None = None
+    esignbot_imap_folder: str = "INBOX"
+    esignbot_imap_security: Literal["ssl", "starttls", "none"] = "ssl"
+    esignbot_imap_sender: str = "e-contract@tencent.com"
+    esignbot_imap_poll_seconds: float = Field(default=60.0, ge=1, le=86400)
+    esignbot_imap_lookback_days: int = Field(default=30, ge=1, le=3650)
+    esignbot_imap_ca_file: Path | None = None
+
+    # WeCom (企业微信) self-built app: all five of the first set, or none (see manifests/wecom.md).
+    wecom_corp_id: str | None = None
+    wecom_agent_id: str | None = None
+    wecom_secret: SecretStr | None = None
+    wecom_token: SecretStr | None = None
+    wecom_aes_key: SecretStr | None = None
+    wecom_api_url: str = Field(default="https://qyapi.weixin.qq.com/cgi-bin/")
+
+    # Slack: bot token and signing secret for HTTP (`serve`); bot token and app-level token for
+    # Socket Mode (`slack --socket`). SLACK_API_URL is the Web API base (tests use a local one).
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = Field(default="https://slack.com/api/")
 
 
 def load_settings() -> Settings:

@@ -5,11 +5,16 @@ One place for it so ``console``, ``serve`` and the tests assemble the same thing
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.credentials import build_checker
+from bot.mailer import smtp_mailer
+from bot.materials import ApplicationFileBuilder
 from bot.server import Platform
 from bot.settings import Settings
+from bot.wecom import wecom_platform
 from handlers import Dialogue
 from handlers.catalogue import normalise_lang
 from handlers.services import Services
@@ -24,12 +29,26 @@ PlatformFactory = Callable[[Settings, Dialogue], Platform | None]
 """Returns the platform when its settings are present, None when none of them are; raises
 :class:`ConfigError` naming the missing ones when it is only half configured."""
 
-PLATFORM_FACTORIES: tuple[PlatformFactory, ...] = ()
+def _slack_platform(settings: Settings, dialogue: Dialogue) -> Platform | None:
+    # Imported here: slack_bolt and aiohttp load only when Slack is served, not for `console`.
+    from bot.slack_app import slack_platform
+
+    return slack_platform(settings, dialogue)
+
+
+PLATFORM_FACTORIES: tuple[PlatformFactory, ...] = (wecom_platform, _slack_platform)
 """Every chat platform ``serve`` knows; each feature adds its factory here."""
 
 
 def build_services(settings: Settings) -> Services:
-    return Services()
+    return Services(files=ApplicationFileBuilder(), mailer=smtp_mailer(settings),
+                    credential_checker=build_checker(settings),
+                    admins=admin_ids(settings.esignbot_admins))
+
+
+def admin_ids(setting: str) -> frozenset[str]:
+    """``ESIGNBOT_ADMINS`` as a set of user ids (commas, spaces or 、 between them)."""
+    return frozenset(part for part in re.split(r"[,，、\s]+", setting) if part)
 
 
 def build_dialogue(settings: Settings, db_path: Path | None = None) -> Dialogue:

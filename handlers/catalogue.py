@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from handlers import texts_credentials, texts_files, texts_mail, texts_reviews, texts_slack, texts_wecom
+
 LANGS: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANG = "zh"
 CONTACT = "e-contract@tencent.com"
@@ -309,7 +311,7 @@ _M: dict[str, tuple[str, str]] = {
     # -- help -----------------------------------------------------------------------------
     "help.title": ("可用命令（中英文均可）：", "Commands (English or Chinese):"),
     "help.start": ("开始 / start — 开始或继续接入案例", "start / 开始 — start or resume the onboarding case"),
-    "help.status": ("状态 / status — 各步骤进度、每个回答及填写人、缺少的信息", "status / 状态 — progress per stage, every answer with who gave it, what is missing"),
+    "help.status": ("状态 / status — 各步骤进度、每个回答及填写人、缺少的信息、等待中的审核；状态 全部 — 所有案例（管理员）", "status / 状态 — progress per stage, every answer with who gave it, what is missing, the waits; status all — every case (admins)"),
     "help.back": ("返回 / back — 回到上一个问题", "back / 返回 — go back to the previous question"),
     "help.skip": ("跳过 / skip — 跳过可选问题", "skip / 跳过 — skip an optional question"),
     "help.edit": ("修改 / edit <字段> [新值] — 更正一个回答，例如：修改 org_email ops@example.com", "edit / 修改 <field> [value] — correct an answer, e.g. edit org_email ops@example.com"),
@@ -332,7 +334,10 @@ _M: dict[str, tuple[str, str]] = {
     "status.environment_unset": ("环境未定", "environment not chosen"),
 }
 
-_SOURCES: tuple[Mapping[str, tuple[str, str]], ...] = (_M,)
+_SOURCES: tuple[Mapping[str, tuple[str, str]], ...] = (_M, texts_wecom.TEXTS, texts_files.TEXTS,
+                                                       texts_slack.TEXTS,
+                                                       texts_credentials.TEXTS, texts_reviews.TEXTS,
+                                                       texts_mail.TEXTS)
 """The core table above, then each feature's own ``handlers/texts_<feature>.py`` ``TEXTS``."""
 
 

@@ -39,7 +39,7 @@ class CommandSpec:
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(Command.START, ("start", "开始", "begin")),
     CommandSpec(Command.HELP, ("help", "帮助", "?", "？", "h")),
-    CommandSpec(Command.STATUS, ("status", "状态", "进度")),
+    CommandSpec(Command.STATUS, ("status", "状态", "进度"), takes_args=True),
     CommandSpec(Command.BACK, ("back", "返回", "上一步")),
     CommandSpec(Command.SKIP, ("skip", "跳过")),
     CommandSpec(Command.EDIT, ("edit", "修改"), takes_args=True),
@@ -54,7 +54,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
 
 HELP_ORDER: tuple[Command, ...] = (
     Command.START, Command.STATUS, Command.BACK, Command.SKIP, Command.EDIT, Command.CANCEL,
-    Command.LANG, Command.HELP,
+    Command.LANG, Command.HELP, Command.REVIEW, Command.CHECK, Command.EXCEL, Command.MATERIALS,
+    Command.EMAIL,
 )
 """The commands ``help`` lists; a feature appends its command once its handler is wired."""
 

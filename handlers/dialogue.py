@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
 
+from handlers import check_commands, mail_findings, reviews
 from handlers import core_commands as core
+from handlers import files_commands as files
 from handlers.catalogue import DEFAULT_LANG, normalise_lang, t
 from handlers.commands import Command, ParsedCommand, parse_command
 from handlers.services import Services
 from handlers.shapes import Inbound, Reply
-from handlers.turn import AnswerHook, Later, Turn
+from handlers.turn import AnswerHook, ChoiceCheck, Later, Turn
 from handlers.validators import MAX_INPUT_CHARS
 from storage import CaseStore
 
@@ -33,20 +35,45 @@ CommandHandler = Callable[[Turn, str], list[Reply]]
 COMMAND_HANDLERS: Mapping[Command, CommandHandler] = MappingProxyType({
     Command.START: core.cmd_start,
     Command.HELP: lambda turn, args: [core.help_reply(turn)],
-    Command.STATUS: core.cmd_status,
+    Command.STATUS: reviews.cmd_status,
     Command.BACK: core.cmd_back,
     Command.SKIP: core.cmd_skip,
     Command.EDIT: core.cmd_edit,
     Command.CANCEL: core.cmd_cancel,
     Command.LANG: core.cmd_lang,
+    Command.EXCEL: files.cmd_excel,
+    Command.MATERIALS: files.cmd_materials,
+    Command.EMAIL: files.cmd_email,
+    Command.REVIEW: reviews.cmd_review,
+    Command.CHECK: check_commands.cmd_check,
 })
 """Which function runs each command; a feature adds its command here."""
 
-COMMANDS_WITH_ARGS = frozenset({Command.EDIT, Command.LANG})
+COMMANDS_WITH_ARGS = frozenset({Command.EDIT, Command.LANG, Command.EMAIL, Command.STATUS, Command.REVIEW,
+                                Command.CHECK})
 
-ANSWER_HOOKS: tuple[AnswerHook, ...] = ()
+ANSWER_HOOKS: tuple[AnswerHook, ...] = (reviews.on_answer, files.offer_workbook,)
 """Run after every stored answer, inside the same transaction (a feature reacts to an answer
 here, e.g. starting a wait when the team says a step was submitted)."""
+
+ConfirmHandler = Callable[[Turn, ParsedCommand | None], list[Reply]]
+CONFIRM_HANDLERS: Mapping[str, ConfirmHandler] = MappingProxyType({
+    core.CONFIRM_STEP: core.confirm_cancel,
+    files.EMAIL_CONFIRM_STEP: files.confirm_email,
+})
+"""Who takes the input after an "are you sure?" question: the feature that set the case's
+``pending_confirm`` to that key (a feature adds its own here)."""
+
+CHOICE_CHECKS: tuple[ChoiceCheck, ...] = (reviews.guard_answer,)
+
+ActionHandler = Callable[[Turn, str, str], list[Reply]]
+ACTION_HANDLERS: Mapping[str, ActionHandler] = MappingProxyType({
+    mail_findings.STEP_PREFIX: lambda turn, target, value: mail_findings.on_action(
+        turn, target, value, run_command_text),
+})
+"""Clicks on a message that is not the current question, by the prefix of their step
+(``mail:<id>`` for a finding from Tencent's email): called with (turn, id, value)."""
+"""Run on a chosen option before it is stored; one may refuse it with ``Invalid``."""
 
 
 @dataclass(slots=True)
@@ -85,7 +112,8 @@ class Dialogue:
             with self.store.transaction() as tx:
                 turn = Turn(tx, inbound, self.clock().astimezone(UTC),
                             default_lang=self.default_lang, services=self.services,
-                            answer_hooks=ANSWER_HOOKS)
+                            answer_hooks=ANSWER_HOOKS, choice_checks=CHOICE_CHECKS,
+                            case_store=self.store)
                 replies = _route(turn)
                 return Outcome(replies, turn.later)
         except Exception:
@@ -119,13 +147,16 @@ def _route(turn: Turn) -> list[Reply]:
     msg = turn.msg
     if msg.event_id and not turn.tx.claim_event(msg.event_id, turn.now):
         return []  # the platform retried an input we already applied
+    guarded = check_commands.guard_secrets(turn)  # an API key in the text: nothing is stored
+    if guarded is not None:
+        return guarded
     if len(msg.text) > MAX_INPUT_CHARS:
         return [turn.error("err.input_too_long", length=len(msg.text), max=MAX_INPUT_CHARS)]
     command = parse_command(msg.text) if msg.action is None and msg.file is None else None
     if turn.case is None:
         replies = _without_case(turn, command)
-    elif turn.case.pending_confirm == core.CONFIRM_STEP:
-        replies = core.confirm_cancel(turn, command)
+    elif (confirm := CONFIRM_HANDLERS.get(turn.case.pending_confirm or "")) is not None:
+        replies = confirm(turn, command)
     elif command is not None:
         replies = _command(turn, command)
     elif msg.action is not None:
@@ -141,6 +172,8 @@ def _route(turn: Turn) -> list[Reply]:
 def _without_case(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
     if command is not None and command.command is Command.HELP:
         return [core.help_reply(turn)]
+    if command is not None and command.command is Command.STATUS and command.args:
+        return _command(turn, command)  # "status all" (admins) needs no case here
     if command is None or command.command is not Command.START:
         return [turn.error("err.no_case")]
     return core.start_case(turn)
@@ -155,9 +188,22 @@ def _command(turn: Turn, command: ParsedCommand) -> list[Reply]:
     return handler(turn, command.args)
 
 
+def run_command_text(turn: Turn, text: str) -> list[Reply]:
+    """Apply ``text`` as a command this turn's person typed, within this turn (a button that
+    stands for a command, e.g. confirming a mail finding runs ``review …``)."""
+    command = parse_command(text)
+    if command is None:
+        return [turn.error("err.not_available", command=text.split(maxsplit=1)[0] if text else "")]
+    return _command(turn, command)
+
+
 def _action(turn: Turn) -> list[Reply]:
     action = turn.msg.action
     assert action is not None
+    prefix, colon, target = action.step.partition(":")
+    handler = ACTION_HANDLERS.get(prefix) if colon else None
+    if handler is not None:
+        return handler(turn, target, action.value)
     step = turn.current_step()
     if step is None or action.step != step.name:
         question = turn.t(step.question_key) if step else turn.t("help.next_done")

@@ -248,7 +248,8 @@ def is_complete(step: Step, values: Mapping[str, Any]) -> bool:
 
 def is_waiting(step: Step, values: Mapping[str, Any]) -> bool:
     key = answered_field(step, values)
-    return key is not None and values[key] in step.waiting
+    # A multi-choice answer is a list (unhashable): only a single choice can mean "waiting".
+    return key is not None and isinstance(values[key], str) and values[key] in step.waiting
 
 
 def first_incomplete(values: Mapping[str, Any]) -> Step | None:

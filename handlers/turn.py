@@ -20,7 +20,7 @@ from handlers.render import display_value, field_label, option_label, progress_t
 from handlers.services import Services
 from handlers.shapes import MAX_UPLOAD_BYTES, Choice, Inbound, Reply, ReplyKind
 from handlers.validators import Invalid
-from storage import AnswerRecord, CaseRecord, StoreTransaction
+from storage import AnswerRecord, CaseRecord, CaseStore, StoreTransaction
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -34,6 +34,10 @@ Later = Callable[[], list[Reply]]
 
 AnswerHook = Callable[["Turn", Step, str, Any], list[Reply]]
 """Called with (turn, step, field, value) after an answer is stored, in the same transaction."""
+
+ChoiceCheck = Callable[["Turn", Step, str, str], None]
+"""Called with (turn, step, field, value) for a chosen option before it is stored; raises
+``Invalid`` to refuse it (e.g. only admins may give a review result)."""
 
 
 def fold(text: str) -> str:
@@ -57,6 +61,8 @@ class Turn:
         default_lang: str,
         services: Services,
         answer_hooks: Sequence[AnswerHook] = (),
+        case_store: CaseStore | None = None,
+        choice_checks: Sequence[ChoiceCheck] = (),
     ) -> None:
         self.tx = tx
         self.msg = msg
@@ -68,6 +74,9 @@ class Turn:
         self.answers: dict[str, AnswerRecord] = tx.answers(self.case.id) if self.case else {}
         self.focus: str | None = self.case.focus_step if self.case else None
         self.answer_hooks = answer_hooks
+        self.choice_checks = choice_checks
+        self.case_store = case_store
+        """The store itself, for ``later`` work that records its result in its own transaction."""
         self.later: list[Later] = []
         """Work to run after this turn commits (``Dialogue.process`` hands it to the adapter)."""
 
@@ -183,6 +192,8 @@ class Turn:
             value = flow.match_option(field, text, option_labels)
             if value is None:
                 raise Invalid("err.choice", options=self.option_list(field.key))
+            for check in self.choice_checks:
+                check(self, step, field.key, value)
             return field.key, value
         if field.kind is Kind.MULTI:
             return field.key, self._parse_multi(field.key, text)

@@ -1,0 +1,321 @@
+"""The ``excel``, ``materials`` and ``email`` commands, the workbook offered when stage 3 is
+complete, and the confirmation that sends the email.
+
+Why the email is two turns and a deferred send: a message to Tencent cannot be taken back, so
+``email`` only shows exactly what would leave (recipient, subject, body, attachments) and asks;
+the confirming turn composes the same email again from the answers and leaves the SMTP session
+to ``turn.later``, which runs after the turn has committed (never while SQLite's write lock is
+held). Only a send the server accepted is recorded, in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from handlers import flow
+from handlers.catalogue import CONTACT, has, t
+from handlers.commands import ParsedCommand
+from handlers.file_contents import (
+    WORKBOOK_FIELDS,
+    image_steps,
+    missing_for_materials,
+    missing_for_workbook,
+    needs_materials,
+    whitelist_names,
+)
+from handlers.render import DISPLAY_ZONE, field_label, local_time, option_label
+from handlers.services import ApplicationFiles, Mailer, MailError, OutgoingEmail, PackageImage
+from handlers.shapes import Choice, OutFile, Reply
+from handlers.turn import Turn, fold
+from storage.sent_emails import SentAttachment, record_sent_email, sent_emails
+
+log = logging.getLogger("esignbot.files")
+
+EMAIL_CONFIRM_STEP = "email_confirm"
+"""The ``pending_confirm`` value (and button step) of an email waiting for its confirmation."""
+RECIPIENT = CONTACT
+OFFERED_NOTE = "workbook_offered"
+"""History kind recording that the dialogue offered the workbook by itself (only once)."""
+SENT_NOTE = "email_sent"
+SEND_VALUE, KEEP_VALUE = "send", "keep"
+
+_SEND_WORDS = {"send", "yes", "y", "ok", "1", "发送", "发", "确认", "确认发送", "确定", "是", "是的",
+               "好", "好的"}
+_HISTORY_WORDS = {"history", "log", "sent", "list", "记录", "历史", "已发送", "列表"}
+_MAIL_LANG = "zh"
+"""The email goes to Tencent's reviewers, so it is written in Chinese whatever the chat uses."""
+
+
+def today(turn: Turn) -> date:
+    """The turn's date in China, which names the files (``...-20260302.xlsx``)."""
+    return turn.clock_now.astimezone(DISPLAY_ZONE).date()
+
+
+def _labels(turn: Turn, keys: list[str]) -> str:
+    return ("、" if turn.lang == "zh" else ", ").join(field_label(k, turn.lang) for k in keys)
+
+
+# -- building -----------------------------------------------------------------------------
+def _workbook(turn: Turn, files: ApplicationFiles) -> tuple[OutFile | None, list[str]]:
+    missing = missing_for_workbook(turn.values)
+    if missing:
+        return None, missing
+    return files.application_workbook(turn.values, today(turn)), []
+
+
+def _materials(turn: Turn, files: ApplicationFiles) -> tuple[OutFile | None, list[str]]:
+    """The offline package, or the fields (images included) it still lacks."""
+    values = turn.values
+    missing = missing_for_materials(values)
+    images: list[PackageImage] = []
+    for step in image_steps(values):
+        key = flow.answered_field(step, values)
+        if key is None:
+            continue  # already named by missing_for_materials
+        record = turn.tx.file(turn.require_case().id, str(values[key].get("file_id", "")))
+        if record is None:
+            missing.append(key)
+        else:
+            images.append(PackageImage(step.name, record.name, record.mime, record.data))
+    if missing:
+        return None, list(dict.fromkeys(missing))
+    return files.materials_package(values, images, today(turn)), []
+
+
+def _email_hint(turn: Turn) -> str:
+    return "\n" + turn.t("files.email_hint") if turn.services.mailer is not None else ""
+
+
+# -- excel / materials --------------------------------------------------------------------
+def cmd_excel(turn: Turn, args: str) -> list[Reply]:
+    files = turn.services.files
+    if files is None:
+        return [turn.error("files.unavailable")]
+    workbook, missing = _workbook(turn, files)
+    if workbook is None:
+        return [turn.error("files.workbook_missing", fields=_labels(turn, missing)), *turn.reask()]
+    text = turn.t("files.workbook_ready", name=workbook.name) + _email_hint(turn)
+    return [Reply(kind="file", text=text, file=workbook)]
+
+
+def cmd_materials(turn: Turn, args: str) -> list[Reply]:
+    files = turn.services.files
+    if files is None:
+        return [turn.error("files.unavailable")]
+    route = turn.values.get("realname_route")
+    if route is None:
+        return [turn.reply("info", "files.materials_no_route"), *turn.reask()]
+    if not needs_materials(turn.values):
+        return [turn.reply("info", "files.materials_online")]
+    package, missing = _materials(turn, files)
+    if package is None:
+        return [turn.error("files.materials_missing", fields=_labels(turn, missing)), *turn.reask()]
+    # The package holds full personal data (resident ID, phone): meant for the one who asked.
+    return [Reply(kind="file", text=turn.t("files.materials_ready", name=package.name),
+                  file=package, private=True)]
+
+
+def offer_workbook(turn: Turn, step: flow.Step, key: str, value: object) -> list[Reply]:
+    """Answer hook: the first time stage 3's answers are complete (the whitelist answered or
+    skipped), hand over the workbook unasked; after that, say when its contents changed."""
+    files = turn.services.files
+    if key not in WORKBOOK_FIELDS or files is None:
+        return []
+    case = turn.require_case()
+    if any(entry.kind == OFFERED_NOTE for entry in turn.tx.history(case.id)):
+        return [turn.reply("info", "files.workbook_changed")]
+    if key != "whitelist_interfaces":
+        return []
+    workbook, _ = _workbook(turn, files)
+    if workbook is None:
+        return []
+    turn.tx.note(case.id, OFFERED_NOTE, workbook.name, **turn.who())
+    text = turn.t("files.workbook_offered", name=workbook.name) + _email_hint(turn)
+    return [Reply(kind="file", text=text, file=workbook)]
+
+
+# -- email --------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Composition:
+    """The email the answers make today, or why none can be made."""
+
+    email: OutgoingEmail | None = None
+    notes: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+def _mail(key: str, **params: object) -> str:
+    return t(key, _MAIL_LANG, **params)
+
+
+def compose_email(turn: Turn, files: ApplicationFiles) -> Composition:
+    """The application email: the workbook when stage 3 is answered, and on the offline route
+    (until real-name verification is approved) the materials package when it is complete."""
+    values = turn.values
+    result = Composition()
+    workbook, workbook_missing = _workbook(turn, files)
+    materials: OutFile | None = None
+    materials_missing: list[str] = []
+    if needs_materials(values) and values.get("realname_status") != "approved":
+        materials, materials_missing = _materials(turn, files)
+    if workbook is None:
+        sentence = turn.t("files.workbook_missing", fields=_labels(turn, workbook_missing))
+        (result.notes if materials else result.reasons).append(sentence)
+    if materials_missing:
+        fields = _labels(turn, materials_missing)
+        if workbook is not None:
+            result.notes.append(turn.t("files.mail_without_materials", fields=fields))
+        else:
+            result.reasons.append(turn.t("files.materials_missing", fields=fields))
+    attachments = tuple(f for f in (workbook, materials) if f is not None)
+    if not attachments:
+        return result
+    enterprise, uin = str(values["enterprise_name"]), str(values["uin"])
+    app = str(values.get("app_name", ""))
+    subject_kind = "both" if workbook and materials else ("app" if workbook else "materials")
+    subject = _mail(f"files.mail.subject.{subject_kind}", enterprise=enterprise, uin=uin, app=app)
+    paragraphs = [_mail("files.mail.greeting")]
+    if materials is not None:
+        org_type = option_label("org_type", str(values["org_type"]), _MAIL_LANG)
+        paragraphs.append(_mail("files.mail.intro.materials", enterprise=enterprise, uin=uin,
+                                org_type=org_type))
+    if workbook is not None:
+        whitelist = "、".join(whitelist_names(values)) or _mail("files.none")
+        paragraphs.append(_mail("files.mail.intro.app", enterprise=enterprise, uin=uin) + "\n"
+                          + _mail("files.mail.app_lines", app=app, app_type=values["app_type"],
+                                  description=values["app_description"], whitelist=whitelist))
+    details = []
+    if values.get("environment"):
+        environment = option_label("environment", str(values["environment"]), _MAIL_LANG)
+        details.append(_mail("files.mail.environment", environment=environment))
+    if values.get("org_email"):
+        details.append(_mail("files.mail.reply_to", email=values["org_email"]))
+    details.append(_mail("files.mail.attachments", names="、".join(f.name for f in attachments)))
+    paragraphs.append("\n".join(details))
+    paragraphs.append(_mail("files.mail.closing", enterprise=enterprise,
+                            user=turn.msg.display_name))
+    result.email = OutgoingEmail(
+        to=RECIPIENT, subject=subject, body="\n\n".join(paragraphs) + "\n",
+        attachments=attachments, reply_to=str(values["org_email"]) if values.get("org_email") else None,
+    )
+    return result
+
+
+def _configured(turn: Turn) -> tuple[ApplicationFiles, Mailer] | list[Reply]:
+    files, mailer = turn.services.files, turn.services.mailer
+    if mailer is None:
+        return [turn.reply("info", "files.mail_not_configured")]
+    if files is None or turn.case_store is None:
+        return [turn.error("files.unavailable")]
+    return files, mailer
+
+
+def cmd_email(turn: Turn, args: str) -> list[Reply]:
+    if args:
+        if fold(args) in _HISTORY_WORDS:
+            return [email_history(turn)]
+        return [turn.error("files.mail_usage")]
+    services = _configured(turn)
+    if isinstance(services, list):
+        return services
+    files, mailer = services
+    composition = compose_email(turn, files)
+    email = composition.email
+    if email is None:
+        return [turn.error("files.mail_nothing", reasons=" ".join(composition.reasons)),
+                *turn.reask()]
+    turn.tx.update_case(turn.require_case().id, pending_confirm=EMAIL_CONFIRM_STEP)
+    attachments = "\n".join(
+        turn.t("files.mail_attachment", name=f.name, size=max(1, math.ceil(len(f.content) / 1024)))
+        for f in email.attachments
+    )
+    preview = turn.t("files.mail_preview", sender=mailer.sender, to=email.to,
+                     subject=email.subject, attachments=attachments, body=email.body.rstrip())
+    text = "\n\n".join([preview, *composition.notes, turn.t("files.mail_confirm")])
+    return [Reply(kind="question", text=text, step=EMAIL_CONFIRM_STEP, choices=(
+        Choice(value=SEND_VALUE, label=turn.t("files.opt.send")),
+        Choice(value=KEEP_VALUE, label=turn.t("files.opt.dont_send")),
+    ))]
+
+
+def confirm_email(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
+    """The input after the preview: send (a click on Send, or yes/发送/1 typed); anything else,
+    ``cancel`` included, leaves the email unsent and the case as it was."""
+    case = turn.require_case()
+    turn.tx.update_case(case.id, pending_confirm=None)
+    action = turn.msg.action
+    if action is not None:
+        confirmed = action.step == EMAIL_CONFIRM_STEP and action.value == SEND_VALUE
+    else:
+        confirmed = command is None and fold(turn.msg.text) in _SEND_WORDS
+    if not confirmed:
+        return [turn.reply("info", "files.mail_kept"), *turn.reask()]
+    services = _configured(turn)
+    if isinstance(services, list):
+        return services
+    files, mailer = services
+    email = compose_email(turn, files).email
+    if email is None:  # the answers cannot have changed while the preview waited; be safe
+        return [turn.error("files.mail_nothing", reasons=""), *turn.reask()]
+    turn.later.append(_send_later(turn, mailer, email))
+    return [turn.reply("info", "files.mail_sending", to=email.to)]
+
+
+def _send_later(turn: Turn, mailer: Mailer, email: OutgoingEmail) -> Callable[[], list[Reply]]:
+    """The SMTP session and its record, captured from the turn so it can run after the commit
+    (possibly in another thread); it touches nothing of the closed turn."""
+    store = turn.case_store
+    assert store is not None
+    case_id, lang, who = turn.require_case().id, turn.lang, turn.who()
+    next_question = turn.reask()
+    names = "、".join(f.name for f in email.attachments) if lang == "zh" else ", ".join(
+        f.name for f in email.attachments)
+
+    def send() -> list[Reply]:
+        try:
+            message_id = mailer.send(email)
+        except MailError as problem:
+            key = f"files.mail_err.{problem.kind}"
+            reason = t(key if has(key) else "files.mail_err.protocol", lang,
+                       server=problem.server, detail=problem.detail or problem.kind)
+            return [Reply(kind="error", text=f"{reason} {t('files.mail_retry', lang)}",
+                          private=True)]
+        sent = t("files.mail_sent", lang, to=email.to, attachments=names, message_id=message_id)
+        try:
+            with store.transaction() as tx:
+                record_sent_email(
+                    tx, case_id, message_id=message_id, recipient=email.to,
+                    sender=mailer.sender, subject=email.subject,
+                    attachments=[SentAttachment.of(f.name, f.content) for f in email.attachments],
+                    **who,
+                )
+                tx.note(case_id, SENT_NOTE, {"message_id": message_id, "to": email.to,
+                                             "attachments": [f.name for f in email.attachments]},
+                        **who)
+        except Exception:
+            # The email has left: say so, so nobody sends it twice, and that it is not on file.
+            log.exception("sent email %s could not be recorded", message_id)
+            return [Reply(kind="info", text=sent),
+                    Reply(kind="error", text=t("files.mail_unrecorded", lang), private=True)]
+        return [Reply(kind="info", text=sent), *next_question]
+
+    return send
+
+
+def email_history(turn: Turn) -> Reply:
+    """Every email sent from this case: when, by whom, to whom, what, and its Message-ID."""
+    sent = sent_emails(turn.tx, turn.require_case().id)
+    if not sent:
+        return turn.reply("info", "files.mail_history_empty")
+    lines = [turn.t("files.mail_history_title")]
+    lines += [
+        turn.t("files.mail_history_line", at=local_time(e.at), user=e.user_name, to=e.recipient,
+               subject=e.subject, attachments="、".join(a.name for a in e.attachments),
+               message_id=e.message_id)
+        for e in sent
+    ]
+    return Reply(kind="info", text="\n".join(lines))

@@ -1,0 +1,43 @@
+"""The WeCom adapter's bookkeeping: which members take part in which case.
+
+Why a table of its own: in WeCom each person chats with the app one to one, so "the
+conversation" of a case is spread over several private chats. The adapter records who has
+messaged the app for a case and sends that case's replies to each of them.
+"""
+
+from __future__ import annotations
+
+from storage.case_store import StoreTransaction
+
+
+def case_of_event(tx: StoreTransaction, event_id: str) -> int | None:
+    """The case an applied input worked on (the dialogue links each event id to its case)."""
+    row = tx.db.execute("SELECT case_id FROM events WHERE event_id = ?", [event_id]).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def latest_case(tx: StoreTransaction, conversation: str) -> int | None:
+    """The active case of a conversation, else its most recent one."""
+    row = tx.db.execute(
+        "SELECT id FROM cases WHERE conversation = ? ORDER BY state = 'active' DESC, id DESC "
+        "LIMIT 1",
+        [conversation],
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def add_member(tx: StoreTransaction, case_id: int, user_id: str, at: str) -> None:
+    tx.db.execute(
+        "INSERT INTO wecom_members (case_id, user_id, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (case_id, user_id) DO UPDATE SET last_seen = excluded.last_seen",
+        [case_id, user_id, at, at],
+    )
+
+
+def members(tx: StoreTransaction, case_id: int) -> list[str]:
+    """The members of a case, in the order they joined it."""
+    rows = tx.db.execute(
+        "SELECT user_id FROM wecom_members WHERE case_id = ? ORDER BY first_seen, user_id",
+        [case_id],
+    ).fetchall()
+    return [str(row[0]) for row in rows]

@@ -1,0 +1,126 @@
+"""The Slack test world: ``esignbot serve`` as a real process on 127.0.0.1, a fake Slack Web API
+and a fake Tencent Cloud beside it, and Slack's signed deliveries into it.
+
+Shared by the ``test_slack*`` modules; each module starts one world (one server) and gives each
+test its own channel, so tests stay independent without paying a server start each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.fakes.slack_api import Call, FakeSlackApi
+from tests.fakes.slack_events import SlackSender
+from tests.fakes.tencentcloud import FakeTencentCloud
+
+BOT_TOKEN = "xoxb-1111-2222-testtoken"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TEAM = "T1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class SlackWorld:
+    api: FakeSlackApi
+    sender: SlackSender
+    tencent: FakeTencentCloud
+    db: Path
+    server: subprocess.Popen[str]
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.db) as conn:
+            return list(conn.execute(sql, params).fetchall())
+
+    def answers(self, channel: str) -> dict[str, Any]:
+        rows = self.rows("SELECT a.field, a.value FROM answers a JOIN cases c ON c.id = a.case_id "
+                         "WHERE c.conversation = ? AND c.state = 'active'", f"slack:{TEAM}:{channel}")
+        return {field: json.loads(value) for field, value in rows}
+
+    def posts(self, channel: str, method: str = "chat.postMessage") -> list[Call]:
+        return [c for c in self.api.calls_to(method) if c.params.get("channel") == channel]
+
+    def wait_posts(self, channel: str, count: int, method: str = "chat.postMessage") -> list[Call]:
+        self.api.wait_for(lambda calls: sum(
+            c.method == method and c.params.get("channel") == channel for c in calls) >= count)
+        return self.posts(channel, method)
+
+    def settle(self, channel: str) -> list[Call]:
+        """Every call for ``channel`` once the app has stopped posting there (two quiet reads
+        of the fake's record, a bounded wait rather than a timing assertion)."""
+        seen = -1
+        for _ in range(100):
+            count = len([c for c in self.api.calls if c.params.get("channel") == channel])
+            if count == seen:
+                break
+            seen = count
+            time.sleep(0.15)
+        return [c for c in self.api.calls if c.params.get("channel") == channel]
+
+
+@contextmanager
+def slack_world(tmp: Path, **extra_env: str) -> Iterator[SlackWorld]:
+    """Start the fakes, then ``esignbot serve`` pointed at them; stop everything at the end."""
+    with ExitStack() as stack:
+        api = stack.enter_context(FakeSlackApi(BOT_TOKEN, team_id=TEAM).serving())
+        tencent = stack.enter_context(FakeTencentCloud().serving())
+        port = free_port()
+        db = tmp / "esignbot.db"
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("ESIGNBOT_", "SLACK_", "WECOM_"))}
+        env.update(
+            PYTHONIOENCODING="utf-8", SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=api.api_url, ESIGNBOT_TENCENTCLOUD_ENDPOINT=tencent.endpoint,
+            ESIGNBOT_TENCENTCLOUD_TEST_ENDPOINT=tencent.test_endpoint, **extra_env,
+        )
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+             "--db", str(db)],
+            cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            encoding="utf-8",
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(base, server)
+            sender = SlackSender(base, SIGNING_SECRET, team=TEAM, api_base=api.base)
+            stack.callback(sender.close)
+            yield SlackWorld(api, sender, tencent, db, server)
+        finally:
+            server.terminate()
+            try:
+                _, err = server.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                _, err = server.communicate()
+            assert "Traceback" not in err, err
+
+
+def _wait_healthy(base: str, server: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"esignbot serve exited: {server.communicate()[1]}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("esignbot serve did not become healthy")

@@ -1,0 +1,220 @@
+"""A local WeCom server API on 127.0.0.1, recording every call (the way bolt-python tests itself).
+
+It speaks the documented shapes of ``gettoken``, ``message/send``, ``media/upload``,
+``media/get`` and ``message/update_template_card``: calls need a token that ``gettoken`` issued
+for the right corp ID and secret, uploads are real multipart bodies, downloads serve the bytes
+registered for a MediaId. ``hold()`` makes every call wait until ``release()``, which is how a
+test proves that a callback was answered before the slow work behind it finished.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+
+@dataclass(frozen=True)
+class Upload:
+    media_id: str
+    type: str
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Call:
+    """One finished API call: its path under /cgi-bin/, query, JSON body and our answer."""
+
+    path: str
+    query: dict[str, str]
+    body: dict[str, Any] | None
+    answer: dict[str, Any] = field(default_factory=dict)
+
+
+def _multipart(body: bytes, content_type: str) -> dict[str, tuple[str, bytes]]:
+    """name -> (filename, bytes) from a multipart/form-data body."""
+    boundary = content_type.split("boundary=", 1)[1].strip().strip('"').encode()
+    parts: dict[str, tuple[str, bytes]] = {}
+    for chunk in body.split(b"--" + boundary)[1:]:
+        if chunk.startswith(b"--"):
+            break
+        head, _, data = chunk.lstrip(b"\r\n").partition(b"\r\n\r\n")
+        headers = head.decode("utf-8")
+        disposition = next(line for line in headers.split("\r\n")
+                           if line.lower().startswith("content-disposition"))
+        params = dict(
+            (key.strip(), value.strip().strip('"'))
+            for key, _, value in (item.partition("=") for item in disposition.split(";")[1:])
+        )
+        parts[params["name"]] = (params.get("filename", ""), data.removesuffix(b"\r\n"))
+    return parts
+
+
+class FakeWeComApi:
+    """Start with ``with FakeWeComApi(corp_id, secret) as api:``; point WECOM_API_URL at
+    ``api.url``."""
+
+    def __init__(self, corp_id: str, secret: str) -> None:
+        self.corp_id = corp_id
+        self.secret = secret
+        self.calls: list[Call] = []
+        self.arrived: list[str] = []
+        self.media: dict[str, tuple[bytes, str, str]] = {}
+        self.uploads: dict[str, Upload] = {}
+        self._tokens: set[str] = set()
+        self._gate = threading.Event()
+        self._gate.set()
+        self._changed = threading.Condition()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:
+                fake._serve(self, None)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                fake._serve(self, self.rfile.read(length))
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/cgi-bin/"
+
+    def __enter__(self) -> FakeWeComApi:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._gate.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- control ------------------------------------------------------------------------------
+    def add_media(self, media_id: str, content: bytes, mime: str, filename: str) -> None:
+        self.media[media_id] = (content, mime, filename)
+
+    def hold(self) -> None:
+        """Every call from now on waits (the fake is slow) until :meth:`release`."""
+        self._gate.clear()
+
+    def release(self) -> None:
+        self._gate.set()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        self.hold()
+        try:
+            yield
+        finally:
+            self.release()
+
+    def wait_for(self, predicate: Callable[[FakeWeComApi], bool], timeout: float = 30.0) -> None:
+        """Wait until ``predicate(self)`` holds (the bot sends in the background)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: predicate(self), timeout=timeout):
+                raise AssertionError(f"the fake WeCom API never saw what was expected; calls: "
+                                     f"{[c.path for c in self.calls]}")
+
+    # -- reading what the bot sent ---------------------------------------------------------
+    def sent(self) -> list[dict[str, Any]]:
+        with self._changed:
+            return [c.body for c in self.calls if c.path == "message/send" and c.body]
+
+    def sent_to(self, user: str) -> list[dict[str, Any]]:
+        return [m for m in self.sent() if user in str(m.get("touser", "")).split("|")]
+
+    def texts_to(self, user: str) -> list[str]:
+        return [m["text"]["content"] for m in self.sent_to(user) if m.get("msgtype") == "text"]
+
+    def cards_to(self, user: str) -> list[dict[str, Any]]:
+        return [m["template_card"] for m in self.sent_to(user) if m.get("msgtype") == "template_card"]
+
+    def paths(self) -> list[str]:
+        with self._changed:
+            return [c.path for c in self.calls]
+
+    # -- the API --------------------------------------------------------------------------
+    def _serve(self, handler: BaseHTTPRequestHandler, body: bytes | None) -> None:
+        parts = urlsplit(handler.path)
+        path = parts.path.removeprefix("/cgi-bin/")
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        with self._changed:
+            self.arrived.append(path)
+            self._changed.notify_all()
+        self._gate.wait(timeout=60)
+        payload: dict[str, Any] | None = None
+        if body and not handler.headers.get("Content-Type", "").startswith("multipart/"):
+            payload = json.loads(body)  # wechatpy posts JSON without a Content-Type
+        raw: tuple[bytes, str, str] | None = None
+        if path == "gettoken":
+            answer = self._gettoken(query)
+        elif query.get("access_token") not in self._tokens:
+            answer = {"errcode": 40014, "errmsg": "invalid access_token"}
+        elif path == "message/send":
+            answer = {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": uuid.uuid4().hex}
+            assert payload is not None
+            if payload.get("msgtype") == "template_card":
+                answer["response_code"] = uuid.uuid4().hex
+        elif path == "media/upload":
+            answer = self._upload(handler, query, body or b"")
+        elif path == "media/get":
+            if query.get("media_id") in self.media:
+                raw = self.media[query["media_id"]]
+                answer = {"errcode": 0, "served": len(raw[0])}
+            else:
+                answer = {"errcode": 40007, "errmsg": "invalid media_id"}
+        elif path == "message/update_template_card":
+            answer = {"errcode": 0, "errmsg": "ok", "invaliduser": []}
+        else:
+            answer = {"errcode": 404, "errmsg": f"unknown API {path}"}
+        with self._changed:
+            self.calls.append(Call(path, query, payload, answer))
+            self._changed.notify_all()
+        if raw is not None:
+            content, mime, filename = raw
+            handler.send_response(200)
+            handler.send_header("Content-Type", mime)
+            disposition = (f'attachment; filename="{filename}"' if filename.isascii()
+                           else f"attachment; filename*=UTF-8''{quote(filename)}")
+            handler.send_header("Content-Disposition", disposition)
+            handler.send_header("Content-Length", str(len(content)))
+            handler.end_headers()
+            handler.wfile.write(content)
+            return
+        data = json.dumps(answer).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _gettoken(self, query: dict[str, str]) -> dict[str, Any]:
+        if query.get("corpid") != self.corp_id or query.get("corpsecret") != self.secret:
+            return {"errcode": 40001, "errmsg": "invalid credential"}
+        token = uuid.uuid4().hex
+        self._tokens.add(token)
+        return {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}
+
+    def _upload(self, handler: BaseHTTPRequestHandler, query: dict[str, str],
+                body: bytes) -> dict[str, Any]:
+        parts = _multipart(body, handler.headers.get("Content-Type", ""))
+        if "media" not in parts or query.get("type") not in {"file", "image", "voice", "video"}:
+            return {"errcode": 40004, "errmsg": "invalid media"}
+        filename, content = parts["media"]
+        media_id = "M" + uuid.uuid4().hex
+        self.uploads[media_id] = Upload(media_id, query["type"], filename, content)
+        return {"errcode": 0, "errmsg": "", "type": query["type"], "media_id": media_id,
+                "created_at": "1700000000"}
