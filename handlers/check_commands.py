@@ -29,6 +29,7 @@ from handlers.flow import FIELDS
 from handlers.services import CredentialChecker
 from handlers.shapes import Choice, Reply
 from handlers.turn import Turn, option_labels
+from handlers.wait_tracking import end_wait
 from storage import CaseStore, StoreTransaction
 from storage.credential_checks import CheckResultRecord, record_check
 
@@ -36,11 +37,22 @@ log = logging.getLogger("esignbot.check")
 
 _BEIJING = timezone(timedelta(hours=8))
 
-ReportHook = Callable[[StoreTransaction, int, CredentialReport], list[Reply]]
-"""Called with (transaction, case id, report) when a check's result is stored, in the same
-transaction: e.g. a passing ``app_id`` result may end the wait for the app-ID review."""
+ReportHook = Callable[[StoreTransaction, int, CredentialReport, dict[str, str]], list[Reply]]
+"""Called with (transaction, case id, report, who) when a check's result is stored, in the same
+transaction; ``who`` holds ``by``, ``by_name`` and ``at``."""
 
-REPORT_HOOKS: tuple[ReportHook, ...] = ()
+
+def app_id_ends_app_review(tx: StoreTransaction, case_id: int, report: CredentialReport,
+                           who: dict[str, str]) -> list[Reply]:
+    """A working essbasic call with the case's app ID proves the app-ID review passed: end
+    that wait as approved (announced once, like ``review app approved``)."""
+    if any(c.name == "app_id" and c.status == "pass" for c in report.checks):
+        end_wait(tx, case_id, "app", approved=True, by=who["by"], by_name=who["by_name"],
+                 at=who["at"])
+    return []
+
+
+REPORT_HOOKS: tuple[ReportHook, ...] = (app_id_ends_app_review,)
 
 
 # -- the command ------------------------------------------------------------------------------
@@ -153,7 +165,7 @@ def record_and_render(store: CaseStore, checker: CredentialChecker, request: Cre
                      for c in report.checks],
         )
         for hook in REPORT_HOOKS:
-            replies += hook(tx, case_id, report)
+            replies += hook(tx, case_id, report, {"by": user_id, "by_name": user_name, "at": at})
     return replies
 
 

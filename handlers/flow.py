@@ -216,7 +216,9 @@ STEPS: tuple[Step, ...] = (
          notes=MappingProxyType({"not_sent": "note.app_status.not_sent",
                                  "sent": "note.app_status.sent",
                                  "rejected": "note.app_status.rejected"})),
-    Step("app_id", 3, ("app_id",)),
+    # The app ID may be pasted as soon as the approval email arrives, even while the review is
+    # still recorded as pending: a passing credential check then ends that wait (issue 7).
+    Step("app_id", 3, ("app_id",), _when(app_status=("sent", "approved"))),
     # Stage 4: the API keys (SecretId / SecretKey) from the main account or a sub-account.
     Step("key_owner", 4, ("key_owner",), intro="intro.key_owner",
          notes=MappingProxyType({"main": "note.key_owner.main", "sub": "note.key_owner.sub"})),
