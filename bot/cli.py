@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from bot import check_cli, mail_cli
+from bot import admin_cli, check_cli, mail_cli
 from bot.console import ConsoleChat
 from bot.console_notices import console_scheduler, ticking
 from bot.settings import load_settings
@@ -121,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
     check_cli.add_parser(commands)
     mail_cli.add_parser(commands)
+    admin_cli.add_parsers(commands)
     slack = commands.add_parser("slack", help="Slack over Socket Mode, or print the app manifest")
     slack.add_argument("--socket", action="store_true",
                        help="connect over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)")
@@ -135,7 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    code: int = args.run(args)
+    try:
+        code: int = args.run(args)
+    except ConfigError as problem:  # e.g. ESIGNBOT_DATA_KEY that is not a key: one sentence
+        print(problem, file=sys.stderr)
+        return 2
     return code
 
 

@@ -13,10 +13,12 @@ from contextlib import asynccontextmanager
 from typing import Protocol
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from bot.body_limit import BodyLimit
 from handlers.shapes import Reply
 
 
@@ -63,4 +65,5 @@ def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Callable[[]
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
     for platform in platforms:
         routes += platform.routes()
-    return Starlette(routes=routes, lifespan=lifespan)
+    # Every body over 1 MiB is refused (413) before a platform reads it (bot/body_limit.py).
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(BodyLimit)])

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     esignbot_admins: str = ""
     # How often the scheduler looks for late waits and undelivered notices (seconds).
     esignbot_scheduler_seconds: float = Field(default=10.0, gt=0, le=3600)
+    # Personal fields (resident ID, phone) encrypted at rest with this Fernet key when set;
+    # NEW_DATA_KEY only for `esignbot rotate-data-key` (see bot/admin_cli.py).
+    esignbot_data_key: SecretStr | None = None
+    esignbot_new_data_key: SecretStr | None = None
 
     # Credential check: Tencent Cloud's own hosts unless ENDPOINT (e.g. http://127.0.0.1:9000)
     # sends STS, CAM and essbasic to one server; TEST_ENDPOINT then plays E-Sign's test host.

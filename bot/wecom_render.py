@@ -114,16 +114,26 @@ def has_card(reply: Reply) -> bool:
             and 0 < len(reply.choices) <= CARD_MAX_BUTTONS)
 
 
+def _answerable_by_number(reply: Reply) -> bool:
+    """Typed numbers answer the case's current question, so only its choices are numbered.
+    Choices of a message outside the flow (``mail:<id>``, a finding from Tencent's email) can
+    only be clicked: a typed "1" would otherwise answer whatever question is open."""
+    return ":" not in (reply.step or "")
+
+
 def render(reply: Reply, lang: str) -> list[Outgoing]:
     """The WeCom messages for one reply, in the order to send them."""
     if reply.kind == "credentials":
         text = "\n\n".join(part for part in (reply.text, t("wecom.check_how", lang)) if part)
         return text_messages(text, private=True)
     lines = [reply.text] if reply.text else []
-    lines += [f"{i}. {choice.label}" for i, choice in enumerate(reply.choices, start=1)]
     card = has_card(reply)
-    if card:
-        lines.append(t("wecom.choice_hint", lang))
+    if _answerable_by_number(reply):
+        lines += [f"{i}. {choice.label}" for i, choice in enumerate(reply.choices, start=1)]
+        if card:
+            lines.append(t("wecom.choice_hint", lang))
+    else:
+        lines += [f"· {choice.label}" for choice in reply.choices]
     out = text_messages("\n".join(lines), private=reply.private)
     if card:
         out.append(_card(reply, lang))

@@ -17,8 +17,10 @@ from bot.settings import Settings
 from bot.wecom import wecom_platform
 from handlers import Dialogue
 from handlers.catalogue import normalise_lang
+from handlers.flow import FIELDS
 from handlers.services import Services
 from storage import CaseStore
+from storage.sealing import Sealer, SealingError, parse_key
 
 
 class ConfigError(Exception):
@@ -52,9 +54,32 @@ def admin_ids(setting: str) -> frozenset[str]:
 
 
 def build_dialogue(settings: Settings, db_path: Path | None = None) -> Dialogue:
-    store = CaseStore(db_path or settings.esignbot_db)
+    store = CaseStore(db_path or settings.esignbot_db, sealer=build_sealer(settings))
     return Dialogue(store, default_lang=normalise_lang(settings.esignbot_lang),
                     services=build_services(settings))
+
+
+PERSONAL_FIELDS = frozenset(key for key, field in FIELDS.items() if field.personal)
+"""The answers sealed at rest when ``ESIGNBOT_DATA_KEY`` is set (``Field.personal``)."""
+
+
+def build_sealer(settings: Settings, *, new_key: bool = False) -> Sealer | None:
+    """The sealer for ``ESIGNBOT_DATA_KEY`` (None when unset); with ``new_key``, one that seals
+    with ``ESIGNBOT_NEW_DATA_KEY`` and still opens what the current key sealed (rotation).
+    Raises :class:`ConfigError` naming the setting, never repeating a key."""
+    try:
+        keys = []
+        if new_key:
+            if settings.esignbot_new_data_key is None:
+                raise SealingError("set ESIGNBOT_NEW_DATA_KEY to the key to rotate to")
+            keys.append(parse_key(settings.esignbot_new_data_key.get_secret_value(),
+                                  "ESIGNBOT_NEW_DATA_KEY"))
+        if settings.esignbot_data_key is not None:
+            keys.append(parse_key(settings.esignbot_data_key.get_secret_value(),
+                                  "ESIGNBOT_DATA_KEY"))
+    except SealingError as problem:
+        raise ConfigError(str(problem)) from None
+    return Sealer.build(keys, PERSONAL_FIELDS) if keys else None
 
 
 def configured_platforms(settings: Settings, dialogue: Dialogue) -> list[Platform]:

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from handlers import texts_credentials, texts_files, texts_mail, texts_reviews, texts_slack, texts_wecom
+from handlers import texts_admin
 
 LANGS: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -337,7 +338,7 @@ _M: dict[str, tuple[str, str]] = {
 _SOURCES: tuple[Mapping[str, tuple[str, str]], ...] = (_M, texts_wecom.TEXTS, texts_files.TEXTS,
                                                        texts_slack.TEXTS,
                                                        texts_credentials.TEXTS, texts_reviews.TEXTS,
-                                                       texts_mail.TEXTS)
+                                                       texts_mail.TEXTS, texts_admin.TEXTS)
 """The core table above, then each feature's own ``handlers/texts_<feature>.py`` ``TEXTS``."""
 
 

@@ -167,7 +167,8 @@ def file_reading(
 def _queue(tx: StoreTransaction, key: str, case: CaseRecord, replies: list[Reply],
            at: str) -> None:
     """Into the outbox (migration 0004), which the scheduler delivers through the platform that
-    owns the conversation, once, retrying a failed send; the case's creator is mentioned."""
+    owns the conversation, once, retrying a failed send; the case's creator is mentioned. The
+    outbox knows two purposes, ``result`` and ``reminder``: a finding is news of a result."""
     outbox.add_message(
         tx, dedupe_key=key, case_id=case.id, wait_id=None, purpose="result",
         conversation=case.conversation, mention_user_id=case.created_by,

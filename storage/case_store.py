@@ -24,6 +24,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.migrations import apply_migrations
+from storage.sealing import Sealer, is_sealed, unreadable
 
 JsonValue = Any
 
@@ -92,8 +93,22 @@ _CASE_COLUMNS = tuple(CaseRecord.__dataclass_fields__)
 class StoreTransaction:
     """The operations available inside one turn's transaction."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, sealer: Sealer | None = None) -> None:
         self._db = db
+        self._sealer = sealer
+
+    def _sealed(self, field: str | None, text: str) -> str:
+        """``text`` as written to the file: sealed when ``field`` is personal and a key is set."""
+        if self._sealer is not None and self._sealer.applies(field):
+            return self._sealer.seal(text)
+        return text
+
+    def _opened(self, text: str | None) -> str | None:
+        if text is None or not is_sealed(text):
+            return text
+        if self._sealer is None:
+            raise unreadable(text)
+        return self._sealer.open(text)
 
     @property
     def db(self) -> Database:
@@ -173,7 +188,7 @@ class StoreTransaction:
             [case_id],
         ).fetchall()
         return {
-            field: AnswerRecord(field, _load(value), user_id, user_name, at)
+            field: AnswerRecord(field, _load(self._opened(value)), user_id, user_name, at)
             for field, value, user_id, user_name, at in rows
         }
 
@@ -192,11 +207,12 @@ class StoreTransaction:
         previous = self._db.execute(
             "SELECT value FROM answers WHERE case_id = ? AND field = ?", [case_id, field]
         ).fetchone()
+        stored = self._sealed(field, _dump(value))
         self._db.table("answers").upsert(
             {
                 "case_id": case_id,
                 "field": field,
-                "value": _dump(value),
+                "value": stored,
                 "user_id": user_id,
                 "user_name": user_name,
                 "at": at,
@@ -207,7 +223,7 @@ class StoreTransaction:
             case_id,
             kind,
             field,
-            _dump(value),
+            stored,
             previous[0] if previous else None,
             user_id,
             user_name,
@@ -262,7 +278,8 @@ class StoreTransaction:
             [case_id],
         ).fetchall()
         return [
-            HistoryRecord(id_, kind, field, _load(value), _load(previous), uid, uname, at)
+            HistoryRecord(id_, kind, field, _load(self._opened(value)),
+                          _load(self._opened(previous)), uid, uname, at)
             for id_, kind, field, value, previous, uid, uname, at in rows
         ]
 
@@ -298,8 +315,12 @@ class StoreTransaction:
 class CaseStore:
     """One SQLite file, opened per thread, migrated at start, in WAL mode."""
 
-    def __init__(self, path: str | Path, *, busy_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, path: str | Path, *, busy_timeout_s: float = 30.0, sealer: Sealer | None = None
+    ) -> None:
         self.path = Path(path)
+        self.sealer = sealer
+        """Seals the personal fields it names (storage/sealing.py); None: stored as given."""
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._busy_timeout_s = busy_timeout_s
@@ -336,7 +357,7 @@ class CaseStore:
         db = self._database()
         db.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield StoreTransaction(db)
+            yield StoreTransaction(db, self.sealer)
         except BaseException:
             db.conn.execute("ROLLBACK")
             raise
