@@ -23,7 +23,6 @@ import asyncio
 import base64
 import contextlib
 import imaplib
-import ipaddress
 import logging
 import re
 import ssl
@@ -36,6 +35,7 @@ from types import TracebackType
 from typing import Literal
 
 from bot.mail_reading import read_message
+from bot.mailer import is_loopback
 from bot.settings import Settings
 from handlers import Dialogue
 from handlers import mail_findings as findings
@@ -82,15 +82,6 @@ class MailboxConfig:
         return f"{self.host}/{self.folder} ({self.user})"
 
 
-def _is_loopback(host: str) -> bool:
-    if host.casefold() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def mailbox_config(settings: Settings) -> MailboxConfig | None:
     """The mailbox from ``ESIGNBOT_IMAP_*``; None when no host is set. Raises
     :class:`MailConfigError` when it is half configured or would send a password in clear text
@@ -104,7 +95,7 @@ def mailbox_config(settings: Settings) -> MailboxConfig | None:
     if missing:
         raise MailConfigError(f"ESIGNBOT_IMAP_HOST is set, so set {' and '.join(missing)} too.")
     security = settings.esignbot_imap_security
-    if security == "none" and not _is_loopback(host):
+    if security == "none" and not is_loopback(host):
         raise MailConfigError(
             "ESIGNBOT_IMAP_SECURITY=none would send the mailbox password unencrypted; it is only "
             "allowed for a server on this machine (127.0.0.1). Use ssl or starttls.")
