@@ -22,7 +22,6 @@ from storage.case_admin import delete_case, dumps, export_case, reseal
 from storage.sealing import SealingError
 
 
-
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the three sub-commands on ``esignbot``'s parser."""
     export = commands.add_parser("export-case", help="write one case as JSON (full values)")

@@ -43,6 +43,7 @@ from starlette.routing import BaseRoute, Route
 from bot.credentials import check_for_case
 from bot.secret_shapes import looks_like_secret
 from bot.settings import Settings
+from bot.slack_body import refusal
 from bot.slack_delivery import SlackDelivery, Where, parse_conversation
 from bot.slack_home import publish_home
 from bot.slack_keys import KEYS_CALLBACK, KeysSubmission, KeysTarget, read_submission
@@ -65,6 +66,9 @@ from handlers.shapes import MAX_UPLOAD_BYTES
 from storage.slack_threads import SlackCase
 
 log = logging.getLogger("esignbot.slack")
+THREAD_WAIT_TRIES = 15
+THREAD_WAIT_SECONDS = 0.1
+"""How long a reply in a not-yet-recorded thread waits for its record (well inside Slack's 3 s)."""
 
 Job = Callable[[], Awaitable[None]]
 _AFTER_RESPONSE: ContextVar[list[Job] | None] = ContextVar("esignbot_slack_after", default=None)
@@ -123,6 +127,7 @@ class SlackPlatform:
         self.dialogue = dialogue
         self.bot_token = bot_token
         self.api_url = api_url
+        self._signing_secret = signing_secret
         self.client = AsyncWebClient(token=bot_token, base_url=api_url)
         self.app = AsyncApp(
             client=self.client,
@@ -162,6 +167,9 @@ class SlackPlatform:
 
     # -- plumbing ----------------------------------------------------------------------------
     async def _endpoint(self, request: Request) -> Response:
+        refused = await refusal(request, self._signing_secret)  # forged or malformed: no bolt
+        if refused is not None:
+            return refused
         pending: list[Job] = []
         token = _AFTER_RESPONSE.set(pending)
         try:
@@ -271,6 +279,8 @@ class SlackPlatform:
                       user=str(event["user"]), dm=dm, thread=thread_ts if not dm else None)
         text = str(event.get("text") or "")
         known = await self.delivery.case(where.conversation) if (dm or thread_ts) else None
+        if not dm and thread_ts and known is not None and known.thread_ts is None:
+            known = await self._thread_recorded(where.conversation, known)
         in_case = dm or (known is not None and thread_ts is not None and thread_ts == known.thread_ts)
         app_id_open = known is not None and known.current_step == "app_id" and in_case
         if not dm and looks_like_secret(text, app_id_expected=app_id_open):
@@ -301,6 +311,17 @@ class SlackPlatform:
         )
         outcome = await self._process(inbound)
         self._after(self._deliver(outcome, where, known))
+
+    async def _thread_recorded(self, conversation: str, known: SlackCase) -> SlackCase:
+        """A reply can reach us between our posting the case's first message and our recording
+        its ts as the case's thread (a quick person, or Slack delivering the event before our
+        post's response): wait briefly for the record rather than drop the answer as chat."""
+        for _ in range(THREAD_WAIT_TRIES):
+            await asyncio.sleep(THREAD_WAIT_SECONDS)
+            latest = await self.delivery.case(conversation)
+            if latest is None or latest.thread_ts is not None:
+                return latest or known
+        return known
 
     async def _fetch_file(self, file: dict[str, Any], lang: str) -> InboundFile | str:
         """The bytes of a file shared in the thread, or the sentence saying why not."""

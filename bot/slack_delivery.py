@@ -118,7 +118,7 @@ class SlackDelivery:
         return await asyncio.to_thread(self._read_case, conversation)
 
     def _read_case(self, conversation: str) -> SlackCase | None:
-        with self.store.transaction() as tx:
+        with self.store.snapshot() as tx:
             return slack_case(tx, conversation)
 
     def _claim(self, case_id: int, channel: str, ts: str) -> str:

@@ -95,7 +95,7 @@ def home_view(cases: Sequence[HomeCase], lang: str, today: date) -> dict[str, An
 
 def read_person_cases(store: CaseStore, user_id: str, team_id: str) -> list[HomeCase]:
     """The person's cases in this workspace (blocking: run it in a worker thread)."""
-    with store.transaction() as tx:
+    with store.snapshot() as tx:
         return [
             HomeCase(case, answers, tuple(w for w in waits_for_case(tx, case.id) if w.is_open))
             for case, answers in cases_of_person(tx, user_id, f"slack:{team_id}:", limit=_LIMIT)

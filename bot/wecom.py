@@ -289,7 +289,7 @@ class WeComPlatform:
 
     def _lang(self) -> str:
         """The language of the corp's case (or the default) for the adapter's own sentences."""
-        with self.dialogue.store.transaction() as tx:
+        with self.dialogue.store.snapshot() as tx:
             return self._default_lang(tx)
 
     def _join(self, message: WeComMessage) -> Audience:
@@ -326,7 +326,7 @@ class WeComPlatform:
             return Audience(message.user_id, case.id, case.lang)
 
     def _conversation_audience(self) -> Audience:
-        with self.dialogue.store.transaction() as tx:
+        with self.dialogue.store.snapshot() as tx:
             case_id = wecom_store.latest_case(tx, self.conversation)
             case = tx.case(case_id) if case_id is not None else None
             return Audience(None, case_id, case.lang if case else self.dialogue.default_lang)
@@ -334,7 +334,7 @@ class WeComPlatform:
     def _everyone(self, audience: Audience) -> list[str]:
         people = [audience.actor] if audience.actor else []
         if audience.case_id is not None:
-            with self.dialogue.store.transaction() as tx:
+            with self.dialogue.store.snapshot() as tx:
                 people += wecom_store.members(tx, audience.case_id)
         return list(dict.fromkeys(people))
 

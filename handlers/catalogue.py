@@ -12,8 +12,15 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from handlers import texts_credentials, texts_files, texts_mail, texts_reviews, texts_slack, texts_wecom
-from handlers import texts_admin
+from handlers import (
+    texts_admin,
+    texts_credentials,
+    texts_files,
+    texts_mail,
+    texts_reviews,
+    texts_slack,
+    texts_wecom,
+)
 
 LANGS: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANG = "zh"

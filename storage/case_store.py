@@ -363,6 +363,18 @@ class CaseStore:
             raise
         db.conn.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[StoreTransaction]:
+        """A consistent read without the write lock: in WAL mode readers never wait for a
+        writer, so adapters that only look a case up (which thread is it in?) do not queue
+        behind the turns being written. Anything written here is rolled back."""
+        db = self._database()
+        db.conn.execute("BEGIN DEFERRED")
+        try:
+            yield StoreTransaction(db, self.sealer)
+        finally:
+            db.conn.execute("ROLLBACK")
+
     def journal_mode(self) -> str:
         return str(self._database().conn.execute("PRAGMA journal_mode").fetchone()[0])
 

@@ -53,7 +53,7 @@ def stored(db: Path, sql: str) -> list[tuple[object, ...]]:
 
 
 def test_the_flow_names_exactly_the_resident_id_and_phone_as_personal() -> None:
-    assert PERSONAL_FIELDS == {"operator_id_number", "contact_phone"}
+    assert {"operator_id_number", "contact_phone"} == PERSONAL_FIELDS
 
 
 def test_with_a_data_key_personal_fields_never_reach_the_file_in_plain(tmp_path: Path) -> None:
