@@ -27,9 +27,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+KEPT_SETTINGS = frozenset({"ESIGNBOT_DB_SYNC"})
+"""Settings that tune the server being measured (not tokens or endpoints): passed through."""
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment without any real tokens or endpoints of ours, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ESIGNBOT_", "SLACK_", "WECOM_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ESIGNBOT_", "SLACK_", "WECOM_")) or k in KEPT_SETTINGS}
     env.update(PYTHONIOENCODING="utf-8", PYTHONPATH=str(REPO), **extra)
     return env
 

@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     esignbot_db: Path = Field(default=Path("esignbot.db"))
+    esignbot_db_sync: Literal["full", "normal"] = Field(default="full")
+    """SQLite's synchronous mode: ``full`` survives a power cut, ``normal`` a killed process."""
     esignbot_lang: str = Field(default="zh")
     esignbot_out: Path = Field(default=Path("out"))
     # Reviews: comma-separated platform user ids (U0123, or slack:U0123 / wecom:zhangsan) who

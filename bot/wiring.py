@@ -54,7 +54,8 @@ def admin_ids(setting: str) -> frozenset[str]:
 
 
 def build_dialogue(settings: Settings, db_path: Path | None = None) -> Dialogue:
-    store = CaseStore(db_path or settings.esignbot_db, sealer=build_sealer(settings))
+    store = CaseStore(db_path or settings.esignbot_db, sealer=build_sealer(settings),
+                      synchronous=settings.esignbot_db_sync)
     return Dialogue(store, default_lang=normalise_lang(settings.esignbot_lang),
                     services=build_services(settings))
 
