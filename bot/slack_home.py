@@ -21,13 +21,12 @@ from bot.slack_render import escape
 from handlers import flow
 from handlers.catalogue import t
 from handlers.render import DISPLAY_ZONE, display_value, local_time, progress_text
-from handlers.status import stage_state
+from handlers.status import STAGE_ICONS, stage_state
 from handlers.wait_status import open_wait_line
 from storage import AnswerRecord, CaseRecord, CaseStore
 from storage.case_people import cases_of_person
 from storage.waits import WaitRecord, waits_for_case
 
-_ICONS = {"done": "✅", "current": "▶️", "waiting": "⏳", "pending": "▫️"}
 _LIMIT = 20
 
 
@@ -57,7 +56,7 @@ def _case_blocks(item: HomeCase, today: date, lang: str) -> list[dict[str, Any]]
         escape(progress_text(values, lang)),
     ]
     lines += [
-        t("slack.home_stage", lang, icon=_ICONS[state], stage=t(f"stage.{stage}", lang),
+        t("slack.home_stage", lang, icon=STAGE_ICONS[state], stage=t(f"stage.{stage}", lang),
           state=t(f"stage_state.{state}", lang))
         for stage in flow.STAGES
         for state in [stage_state(stage, current, values)]

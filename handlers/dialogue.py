@@ -65,6 +65,7 @@ CONFIRM_HANDLERS: Mapping[str, ConfirmHandler] = MappingProxyType({
 ``pending_confirm`` to that key (a feature adds its own here)."""
 
 CHOICE_CHECKS: tuple[ChoiceCheck, ...] = (reviews.guard_answer,)
+"""Run on a chosen option before it is stored; one may refuse it with ``Invalid``."""
 
 ActionHandler = Callable[[Turn, str, str], list[Reply]]
 ACTION_HANDLERS: Mapping[str, ActionHandler] = MappingProxyType({
@@ -73,7 +74,6 @@ ACTION_HANDLERS: Mapping[str, ActionHandler] = MappingProxyType({
 })
 """Clicks on a message that is not the current question, by the prefix of their step
 (``mail:<id>`` for a finding from Tencent's email): called with (turn, id, value)."""
-"""Run on a chosen option before it is stored; one may refuse it with ``Invalid``."""
 
 
 @dataclass(slots=True)

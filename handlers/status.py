@@ -10,7 +10,7 @@ from handlers.flow import STAGES, Step
 from handlers.render import display_value, field_label, local_time, progress_text
 from storage import AnswerRecord, CaseRecord
 
-_ICONS = {"done": "✅", "current": "▶️", "waiting": "⏳", "pending": "▫️"}
+STAGE_ICONS = {"done": "✅", "current": "▶️", "waiting": "⏳", "pending": "▫️"}
 
 
 def stage_state(stage: int, current: Step | None, values: Mapping[str, object]) -> str:
@@ -48,7 +48,7 @@ def render_status(
     applicable = flow.applicable_steps(values)
     for stage in STAGES:
         state = stage_state(stage, current, values)
-        lines.append(t("status.stage_line", lang, icon=_ICONS[state], stage=t(f"stage.{stage}", lang),
+        lines.append(t("status.stage_line", lang, icon=STAGE_ICONS[state], stage=t(f"stage.{stage}", lang),
                        state=t(f"stage_state.{state}", lang)))
         for step in (s for s in applicable if s.stage == stage):
             key = flow.answered_field(step, values)

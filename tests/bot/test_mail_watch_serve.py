@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.bot.test_wecom import CORP, running
-from tests.fakes.dovecot import Dovecot, DovecotMissing, running_dovecot
+from tests.fakes.dovecot import Dovecot, DovecotMissing, missing_dovecot, running_dovecot
 
 UIN = "100016315204"
 COMPANY = "深圳市示例科技有限公司"
@@ -26,7 +26,7 @@ def dovecot() -> Iterator[Dovecot]:
         with running_dovecot() as server:
             yield server
     except DovecotMissing as missing:
-        pytest.fail(str(missing))
+        missing_dovecot(missing)
 
 
 def approval() -> bytes:
