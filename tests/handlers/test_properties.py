@@ -32,6 +32,26 @@ inputs = st.one_of(
               st.sampled_from(["1", "yes", "prod", "offline", "enterprise", "approved"])),
 )
 
+def assert_case_consistent(chat: Chat) -> None:
+    """Every stored answer passes its validator, and the stored position is the one the
+    answers imply (unless a question was reopened with ``back`` or ``edit``)."""
+    with chat.store.transaction() as tx:
+        case = tx.active_case(chat.conversation)
+        if case is None:
+            return
+        values = {k: a.value for k, a in tx.answers(case.id).items()}
+    for key, value in values.items():
+        field = FIELDS[key]
+        if field.kind is Kind.TEXT and field.validate is not None:
+            assert field.validate(str(value), values) == value, key
+        elif field.kind is Kind.CHOICE:
+            assert value in {o.value for o in field.options}, key
+        elif field.kind is Kind.IMAGE:
+            assert value["size"] <= MAX_UPLOAD_BYTES
+    if case.focus_step is None:
+        expected = flow.first_incomplete(values)
+        assert case.current_step == (expected.name if expected else None)
+
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(inputs, st.sampled_from(["e1", "e2", None])), max_size=25))
@@ -50,20 +70,7 @@ def test_random_conversations_keep_the_invariants(steps: list[tuple[object, str 
             now = chat.history_count()
             assert now >= history
             history = now
-            with chat.store.transaction() as tx:
-                case = tx.active_case(chat.conversation)
-                if case is None:
-                    continue
-                values = {k: a.value for k, a in tx.answers(case.id).items()}
-            for key, value in values.items():
-                field = FIELDS[key]
-                if field.kind is Kind.TEXT and field.validate is not None:
-                    assert field.validate(str(value), values) == value, key
-                elif field.kind is Kind.CHOICE:
-                    assert value in {o.value for o in field.options}, key
-            if case.focus_step is None:
-                expected = flow.first_incomplete(values)
-                assert case.current_step == (expected.name if expected else None)
+            assert_case_consistent(chat)
         chat.store.close()
 
 
@@ -130,20 +137,5 @@ def test_files_edits_and_control_characters_from_several_people_keep_the_invaria
             assert now[: len(before)] == before  # history only grows; no row ever changes
             before = now
             _assert_answers_match_history(chat)
-            with chat.store.transaction() as tx:
-                case = tx.active_case(chat.conversation)
-                if case is None:
-                    continue
-                values = {k: a.value for k, a in tx.answers(case.id).items()}
-            for key, value in values.items():
-                field = FIELDS[key]
-                if field.kind is Kind.TEXT and field.validate is not None:
-                    assert field.validate(str(value), values) == value, key
-                elif field.kind is Kind.CHOICE:
-                    assert value in {o.value for o in field.options}, key
-                elif field.kind is Kind.IMAGE:
-                    assert value["size"] <= MAX_UPLOAD_BYTES
-            if case.focus_step is None:
-                expected = flow.first_incomplete(values)
-                assert case.current_step == (expected.name if expected else None)
+            assert_case_consistent(chat)
         chat.store.close()
