@@ -45,7 +45,7 @@ from bot.slack_render import (
 )
 from tests.fakes.slack_api import Call, FakeSlackApi
 
-BOT_TOKEN = "xoxb-1111-2222-benchtoken"
+BOT_TOKEN = "xoxb-bench-not-a-real-token"  # a made-up token for the local fake
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TEAM = "T1"
 APP_ID = "yDCWpUUckpvv76rqUxjIE8qvXHjCqG4t"
