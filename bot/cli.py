@@ -141,6 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as problem:  # e.g. ESIGNBOT_DATA_KEY that is not a key: one sentence
         print(problem, file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # Whoever read our output stopped (``esignbot console | head``): not an error of ours.
+        # Point stdout at /dev/null so the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return code
 
 
