@@ -65,6 +65,7 @@ def _load() -> list[float]:
 def _summary(tally: Tally, mode: str) -> dict[str, Any]:
     return {"mode": mode, "turns_ok": tally.ok, "errors": dict(tally.errors),
             "turns_per_s": round(tally.ok / tally.elapsed, 1), "ack_ms": latency_ms(tally.latencies),
+            "ack_ms_by_kind": {kind: latency_ms(times) for kind, times in sorted(tally.by_kind.items())},
             "onboardings_completed": sum(c.completed for c in tally.conversations)}
 
 

@@ -171,6 +171,9 @@ class Tally:
     """What one run measured."""
 
     latencies: list[float] = field(default_factory=list)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
+    """The same latencies split by request kind (slash command, click, typed reply), so a tail
+    can be traced to the path that makes it."""
     ok: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     conversations: list[Conversation] = field(default_factory=list)
@@ -293,7 +296,9 @@ class SlackDriver:
                 conv.unacked.append((turn.field, turn.value))
             return False
         self.tally.ok += 1
-        self.tally.latencies.append(done - (due if due is not None else began))
+        latency = done - (due if due is not None else began)
+        self.tally.latencies.append(latency)
+        self.tally.by_kind.setdefault(turn.kind, []).append(latency)
         if turn.field:
             conv.acked.append((turn.field, turn.value))
         if turn.kind == "command" and self.waits_for_root:

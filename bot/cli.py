@@ -67,13 +67,15 @@ def _console(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from bot.file_process import FileBuilderProcess
     from bot.mail_watch import MailConfigError, mail_watcher
     from bot.mail_watch import server_hooks as mail_hooks
     from bot.scheduler import server_hooks
     from bot.server import build_app
 
     settings = load_settings()
-    dialogue = build_dialogue(settings, Path(args.db) if args.db else None)
+    files = FileBuilderProcess()  # workbooks built off the event loop's GIL (bot/file_process.py)
+    dialogue = build_dialogue(settings, Path(args.db) if args.db else None, files=files)
     try:
         platforms = configured_platforms(settings, dialogue)
         watcher = mail_watcher(settings, dialogue)  # Tencent's review emails, when configured
@@ -85,11 +87,13 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     startup, shutdown = server_hooks(dialogue.store, platforms,  # reminders and notifications
                                      interval_s=settings.esignbot_scheduler_seconds)
-    starts, stops = [startup], [shutdown]
+    starts, stops = [files.start, startup], [shutdown]
     if watcher is not None:
         mail_start, mail_stop = mail_hooks(watcher)
-        starts, stops = [startup, mail_start], [mail_stop, shutdown]
-    uvicorn.run(build_app(platforms, extra_startup=starts, extra_shutdown=stops),
+        starts, stops = [files.start, startup, mail_start], [mail_stop, shutdown]
+    # The file builder closes last: the platforms' remaining work may still build files.
+    uvicorn.run(build_app(platforms, extra_startup=starts, extra_shutdown=stops,
+                          final_shutdown=[files.close]),
                 host=args.host, port=args.port, log_level="warning")
     return 0
 

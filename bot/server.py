@@ -40,9 +40,12 @@ class Platform(Protocol):
 
 
 def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Callable[[], object]] = (),
-              extra_shutdown: Sequence[Callable[[], object]] = ()) -> Starlette:
+              extra_shutdown: Sequence[Callable[[], object]] = (),
+              final_shutdown: Sequence[Callable[[], object]] = ()) -> Starlette:
     """``extra_shutdown`` hooks run first on shutdown (a hook may return an awaitable, which is
-    awaited), so background work such as the scheduler stops while the platforms still send."""
+    awaited), so background work such as the scheduler stops while the platforms still send;
+    ``final_shutdown`` hooks run last, once the platforms have drained their work (which may
+    still have used what they close)."""
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"ok": True, "platforms": [p.name for p in platforms]})
 
@@ -61,6 +64,8 @@ def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Callable[[]
                     await result
             for platform in reversed(platforms):
                 await platform.shutdown()
+            for close in final_shutdown:
+                close()
 
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
     for platform in platforms:

@@ -26,6 +26,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +42,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.credentials import check_for_case
+from bot.offload import Offload
 from bot.secret_shapes import looks_like_secret
 from bot.settings import Settings
 from bot.slack_body import refusal
@@ -111,6 +113,17 @@ class UserNames:
         return name
 
 
+@dataclass(frozen=True, slots=True)
+class TurnResult:
+    """One input applied, with the case read in the same worker call on either side of it:
+    ``before`` as the input found it (its thread is where a cancelled case's last words go),
+    ``after`` as the turn left it (language, thread), so posting needs no lookup of its own."""
+
+    outcome: Outcome
+    before: SlackCase | None
+    after: SlackCase | None
+
+
 class SlackPlatform:
     """Slack as a :class:`bot.server.Platform`: its route, and posting into its conversations."""
 
@@ -136,7 +149,8 @@ class SlackPlatform:
             process_before_response=True,
             logger=logging.getLogger("esignbot.slack.bolt"),
         )
-        self.delivery = SlackDelivery(self.client, dialogue.store, dialogue.default_lang)
+        self.offload = Offload("slack")
+        self.delivery = SlackDelivery(self.client, dialogue.store, dialogue.default_lang, self.offload)
         self.names = UserNames(self.client)
         self._tasks: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
@@ -163,6 +177,7 @@ class SlackPlatform:
     async def shutdown(self) -> None:
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=_SHUTDOWN_GRACE_S)
+        await asyncio.to_thread(self.offload.close)
         if self._session is not None:
             self.client.session = None
             await self._session.close()
@@ -214,21 +229,28 @@ class SlackPlatform:
         except Exception:
             log.exception("Slack background work failed")
 
-    async def _process(self, inbound: Inbound) -> Outcome:
-        return await asyncio.to_thread(self.dialogue.process, inbound)
+    async def _process(self, inbound: Inbound) -> TurnResult:
+        return await self.offload.turn(self._turn, inbound)
 
-    def _deliver(self, outcome: Outcome, where: Where, known: SlackCase | None,
-                 before: Job | None = None) -> Job:
+    def _turn(self, inbound: Inbound) -> TurnResult:
+        before = self.delivery.read_case(inbound.conversation)
+        outcome = self.dialogue.process(inbound)
+        return TurnResult(outcome, before, self.delivery.read_case(inbound.conversation))
+
+    def _deliver(self, result: TurnResult, where: Where, before: Job | None = None,
+                 notes: Sequence[Reply] = ()) -> Job:
         """The replies, then each piece of slow work and its replies, in order."""
-        thread = known.thread_ts if known else None
-        lang = self.delivery.lang_of(known)
+        outcome = result.outcome
+        thread = result.before.thread_ts if result.before else None
+        lang = self.delivery.lang_of(result.after or result.before)
 
         async def job() -> None:
             if before is not None:
                 await before()
-            await self.delivery.post(outcome.replies, where, thread=thread)
+            await self.delivery.post([*notes, *outcome.replies], where, thread=thread,
+                                     case=result.after)
             for later in outcome.later:
-                replies = await asyncio.to_thread(self.dialogue.run_later, later, lang)
+                replies = await self.offload.slow(self.dialogue.run_later, later, lang)
                 await self.delivery.post(replies, Where(where.team, where.channel, where.user,
                                                         where.dm, where.thread), thread=thread)
         return job
@@ -248,8 +270,6 @@ class SlackPlatform:
             dm=channel.startswith("D"), from_command=True,
             trigger_id=body.get("trigger_id"), response_url=body.get("response_url"),
         )
-        known = await self.delivery.case(where.conversation)
-        lang = self.delivery.lang_of(known)
         text = str(body.get("text") or "").strip()
         if looks_like_secret(text):
             # Only Slack and we saw the command, but typed keys are never used: the form is
@@ -258,24 +278,26 @@ class SlackPlatform:
 
             async def refuse() -> None:
                 await self._open_keys(where)  # first: its trigger is valid for three seconds
+                lang = self.delivery.lang_of(await self.delivery.case(where.conversation))
                 await self.delivery.ephemeral_text(where, t("slack.secret_in_command", lang))
             self._after(refuse)
             return
-        notes: list[Reply] = []
+        unknown = ""
         if not text:
             text = "help"
         elif parse_command("/" + text) is None:
-            word = text.split()[0][:40]
-            notes.append(Reply(kind="error", text=t("slack.not_a_command", lang, word=word), private=True))
-            text = "help"
+            unknown, text = text.split()[0][:40], "help"
         inbound = Inbound(
             platform="slack", conversation=where.conversation, user_id=where.user or "",
             user_name=await self.names.name(where.user or "", str(body.get("user_name") or "")),
             text="/" + text, event_id=f"slack:command:{body.get('trigger_id')}", private=where.dm,
         )
-        outcome = await self._process(inbound)
+        result = await self._process(inbound)
         await ack()
-        self._after(self._deliver(Outcome([*notes, *outcome.replies], outcome.later), where, known))
+        lang = self.delivery.lang_of(result.after or result.before)
+        notes = [Reply(kind="error", text=t("slack.not_a_command", lang, word=unknown),
+                       private=True)] if unknown else []
+        self._after(self._deliver(result, where, notes=notes))
 
     # -- messages ----------------------------------------------------------------------------
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -318,8 +340,7 @@ class SlackPlatform:
             event_id=f"slack:event:{body.get('event_id') or event.get('client_msg_id') or event.get('ts')}",
             private=dm,
         )
-        outcome = await self._process(inbound)
-        self._after(self._deliver(outcome, where, known))
+        self._after(self._deliver(await self._process(inbound), where))
 
     async def _thread_recorded(self, conversation: str, known: SlackCase) -> SlackCase:
         """A reply can reach us between our posting the case's first message and our recording
@@ -398,20 +419,20 @@ class SlackPlatform:
         elif not action_id.startswith(ACTION_CHOICE):
             await ack()
             return
-        known = await self.delivery.case(where.conversation)
         inbound = Inbound(
             platform="slack", conversation=where.conversation, user_id=where.user or "",
             user_name=await self.names.name(where.user or ""),
             action=Action(step=step, value=value[:200]),
             event_id=f"slack:action:{body.get('trigger_id')}", private=where.dm,
         )
-        outcome = await self._process(inbound)
+        result = await self._process(inbound)
+        outcome = result.outcome
         await ack()
         accepted = bool(outcome.replies) and not any(r.kind == "error" for r in outcome.replies)
         before: Job | None = None
         container = body.get("container") or {}
         if accepted and message.get("ts") and not container.get("is_ephemeral"):
-            lang = self.delivery.lang_of(known)
+            lang = self.delivery.lang_of(result.after or result.before)
             note = t("slack.chosen", lang, user=f"<@{where.user}>", choice=escape(label))
             blocks = answered_blocks(message.get("blocks") or [], note)
 
@@ -419,7 +440,7 @@ class SlackPlatform:
                 await self.delivery.update_message(channel, str(message["ts"]), blocks,
                                                    str(message.get("text") or ""))
             before = before_job
-        self._after(self._deliver(outcome, where, known, before=before))
+        self._after(self._deliver(result, where, before=before))
 
     # -- the keys modal ----------------------------------------------------------------------
     async def _open_keys(self, where: Where) -> None:
@@ -455,7 +476,7 @@ class SlackPlatform:
             where = Where(where.team, where.channel, where.user, where.dm, known.thread_ts)
         await self.delivery.ephemeral_text(where, t("slack.keys_checking", target.lang))
         user_name = await self.names.name(where.user or "", fallback_name)
-        replies = await asyncio.to_thread(self._check, target, where, user_name, submission)
+        replies = await self.offload.slow(self._check, target, where, user_name, submission)
         await self.delivery.post(replies, where)
 
     def _check(self, target: KeysTarget, where: Where, user_name: str,

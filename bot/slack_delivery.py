@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.offload import Offload
 from bot.slack_keys import KeysTarget, keys_modal
 from bot.slack_render import (
     fallback_text,
@@ -107,17 +108,19 @@ def _failed(what: str) -> None:
 
 
 class SlackDelivery:
-    def __init__(self, client: AsyncWebClient, store: CaseStore, default_lang: str) -> None:
+    def __init__(self, client: AsyncWebClient, store: CaseStore, default_lang: str,
+                 offload: Offload) -> None:
         self.client = client
         self.store = store
         self.default_lang = default_lang
+        self.offload = offload
         self._locks: dict[str, asyncio.Lock] = {}
 
     # -- reading the case (in a worker thread: SQLite never runs on the event loop) --------
     async def case(self, conversation: str) -> SlackCase | None:
-        return await asyncio.to_thread(self._read_case, conversation)
+        return await self.offload.lookup(self.read_case, conversation)
 
-    def _read_case(self, conversation: str) -> SlackCase | None:
+    def read_case(self, conversation: str) -> SlackCase | None:
         with self.store.snapshot() as tx:
             return slack_case(tx, conversation)
 
@@ -130,13 +133,15 @@ class SlackDelivery:
 
     # -- posting ---------------------------------------------------------------------------
     async def post(self, replies: Sequence[Reply], where: Where, *, thread: str | None = None,
-                   strict: bool = False) -> None:
+                   case: SlackCase | None = None, strict: bool = False) -> None:
         """Post ``replies`` for an input that came from ``where``.
 
         ``thread`` is the case's thread as known before the turn (a cancelled case's last
-        words still belong in its thread); without it the case is looked up, and a channel
-        case without a thread gets one, rooted at the first public reply. ``strict`` raises
-        :class:`DeliveryError` when Slack refused any of it (for senders that retry later).
+        words still belong in its thread); ``case`` is the case as the turn left it (read in
+        the turn's own worker call, which saves a lookup per reply). Without them the case is
+        looked up, and a channel case without a thread gets one, rooted at the first public
+        reply. ``strict`` raises :class:`DeliveryError` when Slack refused any of it (for
+        senders that retry later).
         """
         if not replies:
             return
@@ -146,7 +151,7 @@ class SlackDelivery:
         try:
             async with lock:
                 try:
-                    await self._post_locked(replies, where, thread)
+                    await self._post_locked(replies, where, thread, case)
                 except _Gone:
                     failures.append("not_in_channel")
                     await self._tell_not_there(where)
@@ -155,8 +160,12 @@ class SlackDelivery:
         if strict and failures:
             raise DeliveryError(f"Slack refused: {', '.join(failures)}")
 
-    async def _post_locked(self, replies: Sequence[Reply], where: Where, thread: str | None) -> None:
-        case = await self.case(where.conversation)
+    async def _post_locked(self, replies: Sequence[Reply], where: Where, thread: str | None,
+                           case: SlackCase | None) -> None:
+        if case is None or (case.thread_ts is None and not where.dm):
+            # Unknown, or a channel case that may have gained its thread since the turn (an
+            # earlier post, under this lock): read it now.
+            case = await self.case(where.conversation)
         lang = self.lang_of(case)
         if thread is None and case is not None and not where.dm:
             thread = case.thread_ts
@@ -182,7 +191,7 @@ class SlackDelivery:
                                               blocks=thread_root_blocks(root, lang),
                                               text=fallback_text(root))
                     if posted is not None:
-                        thread = await asyncio.to_thread(self._claim, case.case_id, where.channel,
+                        thread = await self.offload.turn(self._claim, case.case_id, where.channel,
                                                          str(posted["ts"]))
                     broadcast = False
                 for blocks, text in messages(group, lang):

@@ -18,7 +18,7 @@ from bot.wecom import wecom_platform
 from handlers import Dialogue
 from handlers.catalogue import normalise_lang
 from handlers.flow import FIELDS
-from handlers.services import Services
+from handlers.services import ApplicationFiles, Services
 from storage import CaseStore
 from storage.sealing import Sealer, SealingError, parse_key
 
@@ -42,8 +42,10 @@ PLATFORM_FACTORIES: tuple[PlatformFactory, ...] = (wecom_platform, _slack_platfo
 """Every chat platform ``serve`` knows; each feature adds its factory here."""
 
 
-def build_services(settings: Settings) -> Services:
-    return Services(files=ApplicationFileBuilder(), mailer=smtp_mailer(settings),
+def build_services(settings: Settings, files: ApplicationFiles | None = None) -> Services:
+    """``files``: how the application files are built (inline unless given: ``serve`` gives
+    a :class:`bot.file_process.FileBuilderProcess`)."""
+    return Services(files=files or ApplicationFileBuilder(), mailer=smtp_mailer(settings),
                     credential_checker=build_checker(settings),
                     admins=admin_ids(settings.esignbot_admins))
 
@@ -53,11 +55,12 @@ def admin_ids(setting: str) -> frozenset[str]:
     return frozenset(part for part in re.split(r"[,，、\s]+", setting) if part)
 
 
-def build_dialogue(settings: Settings, db_path: Path | None = None) -> Dialogue:
+def build_dialogue(settings: Settings, db_path: Path | None = None, *,
+                   files: ApplicationFiles | None = None) -> Dialogue:
     store = CaseStore(db_path or settings.esignbot_db, sealer=build_sealer(settings),
                       synchronous=settings.esignbot_db_sync)
     return Dialogue(store, default_lang=normalise_lang(settings.esignbot_lang),
-                    services=build_services(settings))
+                    services=build_services(settings, files))
 
 
 PERSONAL_FIELDS = frozenset(key for key, field in FIELDS.items() if field.personal)

@@ -179,7 +179,10 @@ class StoreTransaction:
         unknown = set(changes) - set(_CASE_COLUMNS)
         if unknown:
             raise ValueError(f"unknown case columns: {sorted(unknown)}")
-        self._db.table("cases").update(case_id, changes)
+        if changes:
+            assignments = ", ".join(f"{column} = :{column}" for column in changes)
+            self._db.execute(f"UPDATE cases SET {assignments} WHERE id = :case_id",
+                             {**changes, "case_id": case_id})
 
     # -- answers and history --------------------------------------------------------------
     def answers(self, case_id: int) -> dict[str, AnswerRecord]:
@@ -191,6 +194,17 @@ class StoreTransaction:
             field: AnswerRecord(field, _load(self._opened(value)), user_id, user_name, at)
             for field, value, user_id, user_name, at in rows
         }
+
+    def answer(self, case_id: int, field: str) -> AnswerRecord | None:
+        """One answer, for a caller that needs only it (the others are not read or unsealed)."""
+        row = self._db.execute(
+            "SELECT value, user_id, user_name, at FROM answers WHERE case_id = ? AND field = ?",
+            [case_id, field],
+        ).fetchone()
+        if row is None:
+            return None
+        value, user_id, user_name, at = row
+        return AnswerRecord(field, _load(self._opened(value)), user_id, user_name, at)
 
     def put_answer(
         self,
@@ -208,16 +222,12 @@ class StoreTransaction:
             "SELECT value FROM answers WHERE case_id = ? AND field = ?", [case_id, field]
         ).fetchone()
         stored = self._sealed(field, _dump(value))
-        self._db.table("answers").upsert(
-            {
-                "case_id": case_id,
-                "field": field,
-                "value": stored,
-                "user_id": user_id,
-                "user_name": user_name,
-                "at": at,
-            },
-            pk=("case_id", "field"),
+        self._db.execute(
+            "INSERT INTO answers (case_id, field, value, user_id, user_name, at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, field) DO UPDATE SET"
+            " value = excluded.value, user_id = excluded.user_id,"
+            " user_name = excluded.user_name, at = excluded.at",
+            [case_id, field, stored, user_id, user_name, at],
         )
         self._history(
             case_id,
@@ -258,17 +268,10 @@ class StoreTransaction:
         user_name: str,
         at: str,
     ) -> None:
-        self._db.table("history").insert(
-            {
-                "case_id": case_id,
-                "kind": kind,
-                "field": field,
-                "value": value,
-                "previous": previous,
-                "user_id": user_id,
-                "user_name": user_name,
-                "at": at,
-            }
+        self._db.execute(
+            "INSERT INTO history (case_id, kind, field, value, previous, user_id, user_name, at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [case_id, kind, field, value, previous, user_id, user_name, at],
         )
 
     def history(self, case_id: int) -> list[HistoryRecord]:
@@ -288,18 +291,12 @@ class StoreTransaction:
         self, case_id: int, name: str, mime: str, data: bytes, *, user_id: str, at: str
     ) -> FileRecord:
         file_id = hashlib.sha256(data).hexdigest()
-        self._db.table("files").upsert(
-            {
-                "id": file_id,
-                "case_id": case_id,
-                "name": name,
-                "mime": mime,
-                "size": len(data),
-                "data": data,
-                "user_id": user_id,
-                "at": at,
-            },
-            pk=("case_id", "id"),
+        self._db.execute(
+            "INSERT INTO files (id, case_id, name, mime, size, data, user_id, at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, id) DO UPDATE SET"
+            " name = excluded.name, mime = excluded.mime, size = excluded.size,"
+            " data = excluded.data, user_id = excluded.user_id, at = excluded.at",
+            [file_id, case_id, name, mime, len(data), data, user_id, at],
         )
         return FileRecord(file_id, case_id, name, mime, len(data), data, user_id, at)
 

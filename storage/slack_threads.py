@@ -46,7 +46,7 @@ def slack_case(tx: StoreTransaction, conversation: str) -> SlackCase | None:
     case = tx.active_case(conversation)
     if case is None:
         return None
-    environment = tx.answers(case.id).get("environment")
+    environment = tx.answer(case.id, "environment")
     return SlackCase(
         case_id=case.id,
         lang=case.lang,

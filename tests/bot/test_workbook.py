@@ -140,8 +140,9 @@ def test_console_offers_the_workbook_once_stage_3_is_complete(tmp_path: Path) ->
     sheet = sheet_of(path.read_bytes())
     assert rows(sheet)[1] == ["100016315204", "腾讯科技（深圳）有限公司", "合同助手", "微信小程序",
                               "在线签署劳动合同的小程序", "VerifyUser、人脸核身(SDK/H5)"]
-    # The next question (where the app-ID application stands) follows the file.
-    assert out.index(f"→ {path}") < out.rindex("应用号申请进行到哪一步了？")
+    # The file is built after the answer is committed (off SQLite's write lock), so it comes
+    # right under the next question, which asks where its application stands.
+    assert out.rindex("应用号申请进行到哪一步了？") < out.index(f"→ {path}")
 
 
 def test_console_excel_after_skip_and_after_an_edit(tmp_path: Path) -> None:

@@ -216,6 +216,9 @@ def _params(query: str, body: bytes, content_type: str) -> dict[str, Any]:
 def _server(fake: FakeSlackApi) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out as two writes; without this a kept-alive client waits out
+        # the peer's delayed ACK (40 ms) before the body arrives (Nagle's algorithm).
+        disable_nagle_algorithm = True
 
         def _reply(self, status: int, data: bytes, content_type: str) -> None:
             self.send_response(status)

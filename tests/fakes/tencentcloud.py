@@ -297,6 +297,9 @@ _ACTIONS = {
 def _server(fake: FakeTencentCloud, environment: str) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out as two writes; without this a kept-alive client waits out
+        # the peer's delayed ACK (40 ms) before the body arrives (Nagle's algorithm).
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
