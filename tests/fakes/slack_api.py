@@ -267,6 +267,12 @@ def _server(fake: FakeSlackApi) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args: Any) -> None:
             return  # keep test output clean
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), Handler)
     return server
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+    """socketserver's default backlog of 5 made a burst of new connections under load wait for a
+    SYN retry (1 s and more); Slack's own API does not."""
