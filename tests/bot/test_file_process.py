@@ -4,10 +4,7 @@ server's output open and pile up across restarts."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -16,8 +13,7 @@ import pytest
 
 from bot.file_process import FileBuilderProcess
 from bot.workbook import build_application_workbook
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_world import BOT_TOKEN, SIGNING_SECRET, TEAM, _wait_healthy, free_port
+from tests.fakes.slack_world import slack_world
 
 ANSWERS = {"uin": "100016315204", "enterprise_name": "腾讯科技（深圳）有限公司", "app_name": "合同助手",
            "app_type": "微信小程序", "app_description": "在线签署劳动合同的小程序",
@@ -39,31 +35,17 @@ def alive(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL])
 def test_the_builder_process_ends_with_the_server(tmp_path: Path, stop: signal.Signals) -> None:
-    with FakeSlackApi(BOT_TOKEN, team_id=TEAM).serving() as api:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ESIGNBOT_", "SLACK_", "WECOM_"))}
-        env.update(PYTHONIOENCODING="utf-8", SLACK_BOT_TOKEN=BOT_TOKEN,
-                   SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=api.api_url)
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--db", str(tmp_path / "esignbot.db")], cwd=tmp_path, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
-        try:
-            _wait_healthy(f"http://127.0.0.1:{port}", server)
-            started = children(server.pid)
-            assert started, "serve starts its file-building process at start"
-            server.send_signal(stop)
-            # communicate() returns only once nobody holds the server's output open any more.
-            _, err = server.communicate(timeout=30)
-        finally:
-            if server.poll() is None:
-                server.kill()
-                server.communicate()
-        deadline = time.monotonic() + 10
-        while any(alive(pid) for pid in started) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not any(alive(pid) for pid in started)
-        assert "Traceback" not in err, err
+    # slack_world's own teardown then reads the server's output to the end, which returns only
+    # once nobody (no orphaned child) holds it open any more.
+    with slack_world(tmp_path) as world:
+        started = children(world.server.pid)
+        assert started, "serve starts its file-building process at start"
+        world.server.send_signal(stop)
+        world.server.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in started)
 
 
 def test_a_build_in_the_child_is_the_same_workbook() -> None:
