@@ -243,9 +243,32 @@ def test_two_schedulers_in_two_threads_send_each_message_once(db: Path) -> None:
     assert [c for c, t, _ in recorder.sent if "⏰" in t] == ["test:other"]
 
 
+def test_a_message_claimed_by_a_process_that_died_is_sent_again_after_the_lease(db: Path) -> None:
+    chat = open_wait(db, shanghai(2025, 9, 30, 10))
+    chat.send("review transfer approved")
+    clock = FakeClock(shanghai(2025, 9, 30, 11))
+
+    def dies(conversation: str, replies: Sequence[Reply]) -> None:
+        raise SystemExit("the process is killed mid-send")  # not an Exception: nothing is given back
+
+    dying = Scheduler(CaseStore(db), clock=clock, routes=[Route("test:", dies)],
+                      lease=timedelta(minutes=5))
+    try:
+        dying.tick()
+    except SystemExit:
+        pass
+    assert outbox_states(db) == [("result", "sending")]
+    recorder = Recorder(clock)
+    clock.now += timedelta(minutes=4)
+    assert scheduler(db, clock, recorder).tick().delivered == 0  # the claim still holds
+    clock.now += timedelta(minutes=2)
+    assert scheduler(db, clock, recorder).tick().delivered == 1
+    assert len(recorder.texts("📣")) == 1 and outbox_states(db) == [("result", "sent")]
+
+
 WORKER = """
 import json, sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from bot.scheduler import Route, Scheduler
 from storage import CaseStore
 
@@ -256,7 +279,10 @@ route = Route("test:", lambda conversation, replies: sent.append([conversation, 
 for _ in range(20):
     for instant in instants:
         now = datetime.fromisoformat(instant)
-        Scheduler(store, clock=lambda: now, routes=[route]).tick()
+        # Each process's clock jumps back and forth across a day, so a lease shorter than that
+        # would look expired to the other process mid-send and it would (rightly) send again;
+        # lease expiry has its own test, this one is about exclusive claims.
+        Scheduler(store, clock=lambda: now, routes=[route], lease=timedelta(days=3)).tick()
 with open(out, "w", encoding="utf-8") as handle:
     json.dump(sent, handle, ensure_ascii=False)
 """
