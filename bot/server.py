@@ -7,6 +7,7 @@ whatever is configured and a health check answers for all of it.
 
 from __future__ import annotations
 
+import gc
 import inspect
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -39,6 +40,17 @@ class Platform(Protocol):
         ...
 
 
+def _freeze_what_startup_built() -> None:
+    """Move every object alive after startup (modules, the app, clients) out of the collector's
+    reach. Why: a full (generation 2) collection walks every tracked object, and with the
+    libraries loaded that took 66 ms under load — a pause every request in flight waited out,
+    the open-loop benchmark's worst tail (measured with ``gc.callbacks``). What startup built
+    lives as long as the process, so scanning it again finds nothing; later collections walk
+    only what requests create."""
+    gc.collect()
+    gc.freeze()
+
+
 def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Callable[[], object]] = (),
               extra_shutdown: Sequence[Callable[[], object]] = (),
               final_shutdown: Sequence[Callable[[], object]] = ()) -> Starlette:
@@ -55,6 +67,7 @@ def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Callable[[]
             await platform.startup()
         for hook in extra_startup:
             hook()
+        _freeze_what_startup_built()
         try:
             yield
         finally:

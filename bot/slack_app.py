@@ -14,8 +14,9 @@ Why this shape:
 - **Retries.** Events carry Slack's ``event_id`` into ``Inbound.event_id``; the dialogue claims it
   in the turn's transaction, so a retried delivery changes nothing and posts nothing. Slash
   commands and clicks, which Slack does not retry, use their one-time ``trigger_id``.
-- **Trust.** bolt checks every request's signature and timestamp and answers 401 before any
-  listener runs. A SecretKey typed into a message is never passed on (``bot.secret_shapes``).
+- **Trust.** ``bot.slack_body.read_request`` checks every request's signature and timestamp
+  and answers 401 before bolt reads it (so bolt's own second check is off). A SecretKey typed
+  into a message is never passed on (``bot.secret_shapes``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.errors import SlackApiError
@@ -45,7 +46,7 @@ from bot.credentials import check_for_case
 from bot.offload import Offload
 from bot.secret_shapes import looks_like_secret
 from bot.settings import Settings
-from bot.slack_body import refusal
+from bot.slack_body import read_request
 from bot.slack_delivery import SlackDelivery, Where, parse_conversation
 from bot.slack_home import publish_home
 from bot.slack_keys import KEYS_CALLBACK, KeysSubmission, KeysTarget, read_submission
@@ -113,6 +114,19 @@ class UserNames:
         return name
 
 
+def _level_pinned(name: str) -> logging.Logger:
+    """The logger, with the level it has now set on it rather than inherited.
+
+    Why: slack_sdk and bolt test ``logger.level <= DEBUG`` — the logger's own level, 0 when
+    unset — before formatting a debug line, so with an inherited level every Web API call
+    formatted its whole request and response only for the line to be dropped (about 4% of the
+    server's CPU under load in a py-spy profile). Set ``logging`` up before building the app."""
+    logger = logging.getLogger(name)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logger.getEffectiveLevel())
+    return logger
+
+
 @dataclass(frozen=True, slots=True)
 class TurnResult:
     """One input applied, with the case read in the same worker call on either side of it:
@@ -141,20 +155,21 @@ class SlackPlatform:
         self.bot_token = bot_token
         self.api_url = api_url
         self._signing_secret = signing_secret
-        self.client = AsyncWebClient(token=bot_token, base_url=api_url)
+        self.client = AsyncWebClient(token=bot_token, base_url=api_url,
+                                     logger=_level_pinned("esignbot.slack.api"))
         self.app = AsyncApp(
             client=self.client,
             signing_secret=signing_secret or "",
-            request_verification_enabled=signing_secret is not None,
+            # ``read_request`` has checked the signature of every request that reaches bolt.
+            request_verification_enabled=False,
             process_before_response=True,
-            logger=logging.getLogger("esignbot.slack.bolt"),
+            logger=_level_pinned("esignbot.slack.bolt"),
         )
         self.offload = Offload("slack")
         self.delivery = SlackDelivery(self.client, dialogue.store, dialogue.default_lang, self.offload)
         self.names = UserNames(self.client)
         self._tasks: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
-        self._handler = AsyncSlackRequestHandler(self.app)
         self._register()
 
     # -- Platform ----------------------------------------------------------------------------
@@ -191,13 +206,13 @@ class SlackPlatform:
 
     # -- plumbing ----------------------------------------------------------------------------
     async def _endpoint(self, request: Request) -> Response:
-        refused = await refusal(request, self._signing_secret)  # forged or malformed: no bolt
-        if refused is not None:
-            return refused
+        prepared = await read_request(request, self._signing_secret)
+        if isinstance(prepared, Response):  # forged or malformed: bolt never sees it
+            return prepared
         pending: list[Job] = []
         token = _AFTER_RESPONSE.set(pending)
         try:
-            response = await self._handler.handle(request)
+            response = to_starlette_response(await self.app.async_dispatch(prepared))
         finally:
             _AFTER_RESPONSE.reset(token)
         if pending:

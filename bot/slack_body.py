@@ -1,56 +1,41 @@
-"""Refuse a Slack request whose body bolt cannot read, before bolt reads it.
+"""Refuse a Slack request that Slack did not sign or bolt cannot read, before bolt acts on it.
 
 Why: ``slack_bolt`` parses the body (JSON, or a form whose ``payload`` is JSON) while building
 its request object, before it checks the signature; a body that is not what Slack sends made it
-raise, and the caller got a 500 with a traceback in the log. Here the signature is checked
-first (401, as bolt would), then the shape (400), so only well-formed signed bodies reach bolt.
+raise, and the caller got a 500 with a traceback in the log. Here the signature is checked first
+(401, as bolt would), then bolt's own request object is built from the body (400 when it cannot
+be), and that object is what bolt dispatches: the body is parsed once, by bolt's own rules.
 """
 
 from __future__ import annotations
 
-import json
-from urllib.parse import parse_qs
+import logging
 
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-
-def _is_object(text: str) -> bool:
-    try:
-        return isinstance(json.loads(text), dict)
-    except ValueError:
-        return False
+log = logging.getLogger("esignbot.slack")
 
 
-def _well_formed(body: bytes, content_type: str) -> bool:
+async def read_request(request: Request, signing_secret: str | None) -> AsyncBoltRequest | Response:
+    """bolt's request for a signed, readable Slack request; else the 401 or 400 to answer."""
+    body = await request.body()
     try:
         text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    if content_type.startswith("application/json"):
-        return _is_object(text)
-    if not text:
-        return False
-    try:
-        form = parse_qs(text, keep_blank_values=True, strict_parsing=True)
-    except ValueError:
-        return False
-    payload = form.get("payload")
-    return payload is None or (len(payload) == 1 and _is_object(payload[0]))
-
-
-async def refusal(request: Request, signing_secret: str | None) -> Response | None:
-    """A 401 or 400 for a request Slack did not send or bolt cannot parse; None to go on."""
-    body = await request.body()  # cached by Starlette: bolt's handler reads the same bytes
-    try:
-        body.decode("utf-8")
     except UnicodeDecodeError:  # Slack sends UTF-8; the signature check could not even read it
         return PlainTextResponse("malformed request", status_code=400)
     if signing_secret is not None:
         verifier = SignatureVerifier(signing_secret)
         if not verifier.is_valid_request(body, dict(request.headers)):
             return PlainTextResponse("invalid request", status_code=401)
-    if not _well_formed(body, request.headers.get("content-type", "")):
+    try:
+        parsed = AsyncBoltRequest(body=text, query=request.query_params,  # type: ignore[arg-type]
+                                  headers=request.headers)  # type: ignore[arg-type]
+    except Exception as problem:  # JSON that is not an object, broken JSON in a form, ...
+        log.info("signed Slack request bolt cannot read: %s", type(problem).__name__)
         return PlainTextResponse("malformed request", status_code=400)
-    return None
+    if not isinstance(parsed.body, dict):
+        return PlainTextResponse("malformed request", status_code=400)
+    return parsed
