@@ -160,7 +160,7 @@ def growth(workdir: Path, sizes: Sequence[int], rounds: int, users: int, seconds
         for size in (sizes if r % 2 == 0 else list(reversed(sizes))):
             runs[size].append(slack_run(OURS, "closed", workdir / f"growth-{size}-r{r}", users=users,
                                         seconds=seconds, rate=0, db=dbs[size]))
-    p50 = {size: statistics.median(run["ack_ms"]["p50"] for run in runs[size]) for size in sizes}
+    p50 = {size: round(statistics.median(run["ack_ms"]["p50"] for run in runs[size]), 2) for size in sizes}
     return {"sizes": list(sizes), "seeding_s": seeding, "p50_ms": p50, "runs": runs,
             "p50_ratio_last_to_first": round(p50[sizes[-1]] / max(p50[sizes[0]], 1e-9), 3),
             "audit_ok": all(run["audit"]["lost"] == 0 and run["audit"]["duplicated"] == 0

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.scheduler import Route, Scheduler, slack_mention
 from handlers.shapes import Reply
 from handlers.workdays import SHANGHAI
@@ -253,10 +255,8 @@ def test_a_message_claimed_by_a_process_that_died_is_sent_again_after_the_lease(
 
     dying = Scheduler(CaseStore(db), clock=clock, routes=[Route("test:", dies)],
                       lease=timedelta(minutes=5))
-    try:
+    with pytest.raises(SystemExit):
         dying.tick()
-    except SystemExit:
-        pass
     assert outbox_states(db) == [("result", "sending")]
     recorder = Recorder(clock)
     clock.now += timedelta(minutes=4)
