@@ -8,24 +8,13 @@ the stop.
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from tests.fakes import local_server
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 KEPT_SETTINGS = frozenset({"ESIGNBOT_DB_SYNC"})
 """Settings that tune the server being measured (not tokens or endpoints): passed through."""
@@ -33,10 +22,7 @@ KEPT_SETTINGS = frozenset({"ESIGNBOT_DB_SYNC"})
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment without any real tokens or endpoints of ours, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ESIGNBOT_", "SLACK_", "WECOM_")) or k in KEPT_SETTINGS}
-    env.update(PYTHONIOENCODING="utf-8", PYTHONPATH=str(REPO), **extra)
-    return env
+    return local_server.clean_env(KEPT_SETTINGS, PYTHONPATH=str(REPO), **extra)
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -52,7 +38,7 @@ def peak_rss_mb(pid: int) -> float:
 
 @dataclass
 class Server:
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[str]
     base: str
     log: Path
 
@@ -73,25 +59,10 @@ class Server:
 
 
 def start(args: list[str], env: dict[str, str], workdir: Path, name: str) -> Server:
-    """Start ``python <args> --host 127.0.0.1 --port <free>`` and wait until it is healthy."""
-    port = free_port()
+    """Start ``python <args>`` on a free loopback port, its output in ``<name>.log``."""
     log = workdir / f"{name}.log"
-    proc = subprocess.Popen([sys.executable, *args, "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=workdir, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited: {log.read_text(errors='replace')}")
-        try:
-            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                return Server(proc, base, log)
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"{name} did not become healthy: {log.read_text(errors='replace')}")
-        time.sleep(0.1)
+    proc, base = local_server.start_http(args, env, workdir, log=log)
+    return Server(proc, base, log)
 
 
 def start_esignbot(db: Path, env: dict[str, str], workdir: Path, name: str = "esignbot") -> Server:

@@ -23,6 +23,7 @@ from bot.cli import main
 from handlers.catalogue import has
 from handlers.credential_report import KNOWN_CODES
 from tests.conftest import REPO
+from tests.fakes.local_server import free_port
 from tests.fakes.tencentcloud import (
     APP_BANNED,
     APP_PROD,
@@ -30,7 +31,6 @@ from tests.fakes.tencentcloud import (
     OTHER_UIN,
     UIN,
     FakeTencentCloud,
-    free_port,
     secret_id,
     secret_key,
     standard_cloud,

@@ -24,6 +24,7 @@ from handlers import Action, Dialogue, Inbound, Reply
 from handlers.services import MailError, OutgoingEmail
 from storage import CaseStore
 from tests.conftest import FakeClock, png_bytes, run_console
+from tests.fakes.local_server import free_port
 from tests.fakes.smtp import Certificate, Received, SmtpServer, make_certificate, smtp_server
 
 # Plaintext AUTH on loopback is what the "none" variant of the fake server is for.
@@ -63,13 +64,6 @@ def attachments(received: Received) -> dict[str, bytes]:
         assert name is not None
         found[name] = part.get_content()
     return found
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound, then closed): "the server is down"."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

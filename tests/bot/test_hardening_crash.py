@@ -14,7 +14,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,9 +24,10 @@ from pathlib import Path
 import httpx
 
 from handlers import flow
+from tests.fakes.local_server import clean_env, start_http
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_events import SlackSender
-from tests.fakes.slack_world import BOT_TOKEN, SIGNING_SECRET, TEAM, _wait_healthy, free_port
+from tests.fakes.slack_world import BOT_TOKEN, SIGNING_SECRET, TEAM
 
 CLIENTS = 4
 KILL_AFTER_ACKS = 48
@@ -52,17 +52,10 @@ class Client:
 
 @contextmanager
 def serving(db: Path, api: FakeSlackApi) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ESIGNBOT_", "SLACK_", "WECOM_"))}
-    env.update(PYTHONIOENCODING="utf-8", SLACK_BOT_TOKEN=BOT_TOKEN,
-               SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=api.api_url)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--db", str(db)], cwd=db.parent, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True, encoding="utf-8")
-    base = f"http://127.0.0.1:{port}"
+    env = clean_env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                    SLACK_API_URL=api.api_url)
+    server, base = start_http(["-m", "bot.cli", "serve", "--db", str(db)], env, db.parent)
     try:
-        _wait_healthy(base, server)
         yield server, base
     finally:
         if server.poll() is None:

@@ -8,12 +8,9 @@ import base64
 import hashlib
 import io
 import json
-import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +26,7 @@ from wechatpy.work.crypto import WeChatCrypto
 
 from bot.wecom_render import split_text
 from tests.conftest import png_bytes
+from tests.fakes.local_server import clean_env, free_port, start_http
 from tests.fakes.tencentcloud import FakeTencentCloud, Key
 from tests.fakes.wecom_api import FakeWeComApi
 from tests.fakes.wecom_callbacks import WeComCallbacks
@@ -47,20 +45,10 @@ OFFLINE_UNTIL_IMAGE = ["1", "1", "100016315204", "腾讯科技（深圳）有限
                        "9144030071526726XG", "张三", "李四", "13812345678", "ops@example.com"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wecom_env(api_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ESIGNBOT_", "WECOM_", "SLACK_"))}
-    env.update(PYTHONIOENCODING="utf-8", WECOM_CORP_ID=CORP, WECOM_AGENT_ID=str(AGENT),
-               WECOM_SECRET=SECRET, WECOM_TOKEN=TOKEN, WECOM_AES_KEY=AES_KEY,
-               WECOM_API_URL=api_url)
-    env.update(extra)
-    return env
+    settings = dict(WECOM_CORP_ID=CORP, WECOM_AGENT_ID=str(AGENT), WECOM_SECRET=SECRET,
+                    WECOM_TOKEN=TOKEN, WECOM_AES_KEY=AES_KEY, WECOM_API_URL=api_url)
+    return clean_env(**(settings | extra))  # ``extra`` may change one of ours
 
 
 @dataclass
@@ -92,35 +80,13 @@ class Served:
             for text in api.texts_to(user)[before:]))
 
 
-def serve(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str, Path]:
-    port = free_port()
-    log = tmp_path / "serve.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--db", str(tmp_path / "esignbot.db")],
-        cwd=tmp_path, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            raise AssertionError(f"esignbot serve exited: {log.read_text()}")
-        try:
-            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                return proc, base, log
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError(f"esignbot serve did not start: {log.read_text()}")
-        time.sleep(0.1)
-
-
 @contextmanager
 def running(tmp_path: Path, **extra_env: str) -> Iterator[Served]:
     """``esignbot serve`` with the WeCom settings, its API at a local fake."""
     with FakeWeComApi(CORP, SECRET) as api:
-        proc, base, log = serve(tmp_path, wecom_env(api.url, **extra_env))
+        log = tmp_path / "serve.log"
+        proc, base = start_http(["-m", "bot.cli", "serve", "--db", str(tmp_path / "esignbot.db")],
+                                wecom_env(api.url, **extra_env), tmp_path, log=log)
         wecom = WeComCallbacks(base, token=TOKEN, aes_key=AES_KEY, corp_id=CORP, agent_id=AGENT)
         try:
             yield Served(api, wecom, tmp_path / "esignbot.db", log)

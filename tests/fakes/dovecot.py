@@ -36,6 +36,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 
+from tests.fakes.local_server import free_port
+
 USER = "watcher@example.test"
 PASSWORD = "imap-secret-1"
 _APPENDUID = re.compile(rb"APPENDUID (\d+) (\d+)")
@@ -66,12 +68,6 @@ def dovecot_binary() -> str:
             "The mailbox tests need a real Dovecot IMAP server, and the `dovecot` binary was not "
             "found. Install it with: apt-get install -y dovecot-imapd")
     return found
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:
@@ -269,7 +265,7 @@ def running_dovecot() -> Iterator[Dovecot]:
         cert, key = _self_signed(root)
         if os.geteuid() == 0:
             os.chown(root / "home", pwd.getpwnam("nobody").pw_uid, grp.getgrnam("nogroup").gr_gid)
-        port, tls_port = _free_port(), _free_port()
+        port, tls_port = free_port(), free_port()
         conf = root / "dovecot.conf"
         conf.write_text(_config(root, port, tls_port, cert, key))
         process = subprocess.Popen([binary, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL,

@@ -8,11 +8,8 @@ test its own channel, so tests stay independent without paying a server start ea
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -20,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from tests.fakes.local_server import clean_env, start_http
 from tests.fakes.slack_api import Call, FakeSlackApi
 from tests.fakes.slack_events import SlackSender
 from tests.fakes.tencentcloud import FakeTencentCloud
@@ -29,12 +25,6 @@ from tests.fakes.tencentcloud import FakeTencentCloud
 BOT_TOKEN = "xoxb-1111-2222-testtoken"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TEAM = "T1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -81,24 +71,14 @@ def slack_world(tmp: Path, **extra_env: str) -> Iterator[SlackWorld]:
     with ExitStack() as stack:
         api = stack.enter_context(FakeSlackApi(BOT_TOKEN, team_id=TEAM).serving())
         tencent = stack.enter_context(FakeTencentCloud().serving())
-        port = free_port()
         db = tmp / "esignbot.db"
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("ESIGNBOT_", "SLACK_", "WECOM_"))}
-        env.update(
-            PYTHONIOENCODING="utf-8", SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        env = clean_env(
+            SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
             SLACK_API_URL=api.api_url, ESIGNBOT_TENCENTCLOUD_ENDPOINT=tencent.endpoint,
             ESIGNBOT_TENCENTCLOUD_TEST_ENDPOINT=tencent.test_endpoint, **extra_env,
         )
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--db", str(db)],
-            cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            encoding="utf-8",
-        )
-        base = f"http://127.0.0.1:{port}"
+        server, base = start_http(["-m", "bot.cli", "serve", "--db", str(db)], env, tmp)
         try:
-            _wait_healthy(base, server)
             sender = SlackSender(base, SIGNING_SECRET, team=TEAM, api_base=api.base)
             stack.callback(sender.close)
             yield SlackWorld(api, sender, tencent, db, server)
@@ -110,17 +90,3 @@ def slack_world(tmp: Path, **extra_env: str) -> Iterator[SlackWorld]:
                 server.kill()
                 _, err = server.communicate()
             assert "Traceback" not in err, err
-
-
-def _wait_healthy(base: str, server: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"esignbot serve exited: {server.communicate()[1]}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("esignbot serve did not become healthy")

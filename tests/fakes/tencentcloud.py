@@ -324,15 +324,6 @@ def _server(fake: FakeTencentCloud, environment: str) -> ThreadingHTTPServer:
     return server
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on (the server-down scenario)."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 # -- the accounts most tests use --------------------------------------------------------------
 UIN = "100016315204"
 OTHER_UIN = "200000000001"
