@@ -67,10 +67,9 @@ def _console(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from bot.background import background_work
     from bot.file_process import FileBuilderProcess
-    from bot.mail_watch import MailConfigError, mail_watcher
-    from bot.mail_watch import server_hooks as mail_hooks
-    from bot.scheduler import server_hooks
+    from bot.mail_watch import MailConfigError
     from bot.server import build_app
 
     settings = load_settings()
@@ -78,22 +77,15 @@ def _serve(args: argparse.Namespace) -> int:
     dialogue = build_dialogue(settings, Path(args.db) if args.db else None, files=files)
     try:
         platforms = configured_platforms(settings, dialogue)
-        watcher = mail_watcher(settings, dialogue)  # Tencent's review emails, when configured
+        work = background_work(settings, dialogue, platforms, files)
     except (ConfigError, MailConfigError) as problem:
         print(problem, file=sys.stderr)
         return 2
     if not platforms:
         print(NOTHING_TO_SERVE, file=sys.stderr)
         return 2
-    startup, shutdown = server_hooks(dialogue.store, platforms,  # reminders and notifications
-                                     interval_s=settings.esignbot_scheduler_seconds)
-    starts, stops = [files.start, startup], [shutdown]
-    if watcher is not None:
-        mail_start, mail_stop = mail_hooks(watcher)
-        starts, stops = [files.start, startup, mail_start], [mail_stop, shutdown]
-    # The file builder closes last: the platforms' remaining work may still build files.
-    uvicorn.run(build_app(platforms, extra_startup=starts, extra_shutdown=stops,
-                          final_shutdown=[files.close]),
+    uvicorn.run(build_app(platforms, extra_startup=work.starts, extra_shutdown=work.stops,
+                          final_shutdown=work.finals),
                 host=args.host, port=args.port, log_level="warning")
     return 0
 

@@ -51,34 +51,50 @@ def _freeze_what_startup_built() -> None:
     gc.freeze()
 
 
-def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Callable[[], object]] = (),
-              extra_shutdown: Sequence[Callable[[], object]] = (),
-              final_shutdown: Sequence[Callable[[], object]] = ()) -> Starlette:
-    """``extra_shutdown`` hooks run first on shutdown (a hook may return an awaitable, which is
-    awaited), so background work such as the scheduler stops while the platforms still send;
-    ``final_shutdown`` hooks run last, once the platforms have drained their work (which may
-    still have used what they close)."""
+Hook = Callable[[], object]
+"""A start or stop step; one that returns an awaitable is awaited."""
+
+
+@asynccontextmanager
+async def running(platforms: Sequence[Platform], extra_startup: Sequence[Hook] = (),
+                  extra_shutdown: Sequence[Hook] = (),
+                  final_shutdown: Sequence[Hook] = ()) -> AsyncIterator[None]:
+    """The platforms and the work beside them, started and stopped in order — the lifespan of
+    ``serve``, and the same for Socket Mode, so both run the scheduler and the mail watcher.
+
+    ``extra_shutdown`` hooks run first on shutdown, so background work such as the scheduler
+    stops while the platforms still send; ``final_shutdown`` hooks run last, once the platforms
+    have drained their work (which may still have used what they close)."""
+    for platform in platforms:
+        await platform.startup()
+    for hook in extra_startup:
+        hook()
+    _freeze_what_startup_built()
+    try:
+        yield
+    finally:
+        for stop in extra_shutdown:
+            result = stop()
+            if inspect.isawaitable(result):
+                await result
+        for platform in reversed(platforms):
+            await platform.shutdown()
+        for close in final_shutdown:
+            close()
+
+
+def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Hook] = (),
+              extra_shutdown: Sequence[Hook] = (),
+              final_shutdown: Sequence[Hook] = ()) -> Starlette:
+    """The Starlette app serving every platform's routes and ``/healthz``; its lifespan is
+    :func:`running`."""
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"ok": True, "platforms": [p.name for p in platforms]})
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        for platform in platforms:
-            await platform.startup()
-        for hook in extra_startup:
-            hook()
-        _freeze_what_startup_built()
-        try:
+        async with running(platforms, extra_startup, extra_shutdown, final_shutdown):
             yield
-        finally:
-            for stop in extra_shutdown:
-                result = stop()
-                if inspect.isawaitable(result):
-                    await result
-            for platform in reversed(platforms):
-                await platform.shutdown()
-            for close in final_shutdown:
-                close()
 
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
     for platform in platforms:

@@ -22,13 +22,15 @@ Why this shape:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+import signal
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -45,6 +47,7 @@ from starlette.routing import BaseRoute, Route
 from bot.credentials import check_for_case
 from bot.offload import Offload
 from bot.secret_shapes import looks_like_secret
+from bot.server import running
 from bot.settings import Settings
 from bot.slack_body import read_request
 from bot.slack_delivery import SlackDelivery, Where, parse_conversation
@@ -67,6 +70,9 @@ from handlers.commands import parse_command
 from handlers.dialogue import Outcome
 from handlers.shapes import MAX_UPLOAD_BYTES
 from storage.slack_threads import SlackCase
+
+if TYPE_CHECKING:
+    from bot.background import Background
 
 log = logging.getLogger("esignbot.slack")
 THREAD_WAIT_TRIES = 15
@@ -575,14 +581,22 @@ def socket_platform(settings: Settings, dialogue: Dialogue) -> tuple[SlackPlatfo
     return platform, app_token
 
 
-async def run_socket_mode(platform: SlackPlatform, app_token: str) -> None:
-    """Connect to Slack over a WebSocket and serve until interrupted (no public URL needed)."""
+async def run_socket_mode(platform: SlackPlatform, app_token: str, work: Background) -> None:
+    """Connect to Slack over a WebSocket and serve until interrupted (no public URL needed),
+    with the same work beside it as ``serve`` (scheduler, mail watcher, file builder).
+    SIGTERM (a service manager stopping it) ends it as gracefully as Ctrl-C."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    if task is not None:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals off Unix
+            loop.add_signal_handler(signal.SIGTERM, task.cancel)
     handler = AsyncSocketModeHandler(platform.app, app_token)
-    await platform.startup()
-    try:
-        await handler.start_async()  # type: ignore[no-untyped-call]
-    finally:
-        await platform.shutdown()
-
+    async with running([platform], work.starts, work.stops, work.finals):
+        try:
+            await handler.start_async()  # type: ignore[no-untyped-call]
+        except asyncio.CancelledError:
+            pass  # stopped: shut down in order below
+        finally:
+            await handler.close_async()  # type: ignore[no-untyped-call]

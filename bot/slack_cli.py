@@ -30,17 +30,22 @@ def run_slack(args: argparse.Namespace) -> int:
     if not args.socket:
         print(USAGE, file=sys.stderr)
         return 2
+    from bot.background import background_work
+    from bot.file_process import FileBuilderProcess
+    from bot.mail_watch import MailConfigError
     from bot.slack_app import run_socket_mode, socket_platform
 
     settings = load_settings()
-    dialogue = build_dialogue(settings, Path(args.db) if args.db else None)
+    files = FileBuilderProcess()
+    dialogue = build_dialogue(settings, Path(args.db) if args.db else None, files=files)
     try:
         platform, app_token = socket_platform(settings, dialogue)
-    except ConfigError as problem:
+        work = background_work(settings, dialogue, [platform], files)
+    except (ConfigError, MailConfigError) as problem:
         print(problem, file=sys.stderr)
         return 2
     try:
-        asyncio.run(run_socket_mode(platform, app_token))
+        asyncio.run(run_socket_mode(platform, app_token, work))
     except KeyboardInterrupt:
         pass
     finally:

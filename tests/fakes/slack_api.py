@@ -77,6 +77,9 @@ class FakeSlackApi:
         self._gate.set()
         self.waiting: dict[str, int] = {}
         """method -> calls currently held."""
+        self.app_token: str | None = None
+        self.socket_url = ""
+        """What ``apps.connections.open`` hands out, with ``app_token`` (Socket Mode)."""
 
     # -- scenario helpers ------------------------------------------------------------------
     @property
@@ -134,8 +137,12 @@ class FakeSlackApi:
             self._gate.wait(30)
             with self._changed:
                 self.waiting[method] -= 1
-        if authorization != f"Bearer {self.token}":
-            answer: dict[str, Any] = {"ok": False, "error": "invalid_auth"}
+        if method == "apps.connections.open":  # the one method called with the app-level token
+            answer: dict[str, Any] = (
+                {"ok": True, "url": self.socket_url} if self.app_token is not None
+                and authorization == f"Bearer {self.app_token}" else {"ok": False, "error": "invalid_auth"})
+        elif authorization != f"Bearer {self.token}":
+            answer = {"ok": False, "error": "invalid_auth"}
         elif method in self.failures:
             answer = {"ok": False, "error": self.failures.pop(method)}
         else:

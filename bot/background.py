@@ -1,0 +1,46 @@
+"""What runs beside the chat platforms in every long-running mode (``serve``, Socket Mode): the
+scheduler (reminders, review results, notifications), the mailbox watcher when a mailbox is
+configured, and the child process that builds files.
+
+Why one place: a mode that forgot one of them would still answer chat, so nothing would look
+wrong until a reminder or a review result never arrived (Socket Mode had exactly that gap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.file_process import FileBuilderProcess
+from bot.mail_watch import mail_watcher
+from bot.mail_watch import server_hooks as mail_hooks
+from bot.scheduler import SendingPlatform
+from bot.scheduler import server_hooks as scheduler_hooks
+from bot.server import Hook
+from bot.settings import Settings
+from handlers.dialogue import Dialogue
+
+
+@dataclass(frozen=True, slots=True)
+class Background:
+    """Hooks for :func:`bot.server.running`, in the order they must run."""
+
+    starts: list[Hook] = field(default_factory=list)
+    stops: list[Hook] = field(default_factory=list)
+    finals: list[Hook] = field(default_factory=list)
+
+
+def background_work(settings: Settings, dialogue: Dialogue, platforms: Sequence[SendingPlatform],
+                    files: FileBuilderProcess) -> Background:
+    """The hooks for ``platforms``; raises ``MailConfigError`` when the mailbox is only partly
+    configured. ``files`` is the builder ``dialogue`` was made with: it starts first (so the
+    first build does not wait for it) and closes last, after the platforms' remaining work."""
+    startup, shutdown = scheduler_hooks(dialogue.store, platforms,
+                                        interval_s=settings.esignbot_scheduler_seconds)
+    work = Background([files.start, startup], [shutdown], [files.close])
+    watcher = mail_watcher(settings, dialogue)  # Tencent's review emails, when configured
+    if watcher is not None:
+        mail_start, mail_stop = mail_hooks(watcher)
+        work.starts.append(mail_start)
+        work.stops.insert(0, mail_stop)
+    return work
