@@ -80,13 +80,19 @@ class Served:
             for text in api.texts_to(user)[before:]))
 
 
+def serve(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], str, Path]:
+    """``esignbot serve`` on ``tmp_path/esignbot.db``, its output in ``tmp_path/serve.log``."""
+    log = tmp_path / "serve.log"
+    proc, base = start_http(["-m", "bot.cli", "serve", "--db", str(tmp_path / "esignbot.db")],
+                            env, tmp_path, log=log)
+    return proc, base, log
+
+
 @contextmanager
 def running(tmp_path: Path, **extra_env: str) -> Iterator[Served]:
     """``esignbot serve`` with the WeCom settings, its API at a local fake."""
     with FakeWeComApi(CORP, SECRET) as api:
-        log = tmp_path / "serve.log"
-        proc, base = start_http(["-m", "bot.cli", "serve", "--db", str(tmp_path / "esignbot.db")],
-                                wecom_env(api.url, **extra_env), tmp_path, log=log)
+        proc, base, log = serve(tmp_path, wecom_env(api.url, **extra_env))
         wecom = WeComCallbacks(base, token=TOKEN, aes_key=AES_KEY, corp_id=CORP, agent_id=AGENT)
         try:
             yield Served(api, wecom, tmp_path / "esignbot.db", log)
