@@ -8,11 +8,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.bot.test_wecom import AES_KEY, AGENT, CORP, SECRET, TOKEN, serve, wecom_env
+from tests.bot.test_wecom import CORP, running, serve
 from tests.conftest import Chat, run_console
+from tests.fakes.local_server import clean_env
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.wecom_api import FakeWeComApi
-from tests.fakes.wecom_callbacks import WeComCallbacks
 
 TO_TRANSFER_WAIT = ["1", "2", "2"]  # after the console's own "start": test env, not verified, submitted
 
@@ -58,26 +57,17 @@ def test_console_admins_setting_restricts_who_records_results(tmp_path: Path) ->
 
 
 def test_serve_announces_a_result_in_wecom_exactly_once(tmp_path: Path) -> None:
-    with FakeWeComApi(CORP, SECRET) as api:
-        proc, base, log = serve(tmp_path, wecom_env(api.url, ESIGNBOT_SCHEDULER_SECONDS="0.2"))
-        wecom = WeComCallbacks(base, token=TOKEN, aes_key=AES_KEY, corp_id=CORP, agent_id=AGENT)
-        try:
-            for text in ["start", *TO_TRANSFER_WAIT]:
-                wecom.text("alice", text)
-            api.wait_for(lambda a: any("已开始跟踪" in t for t in a.texts_to("alice")))
-            wecom.text("bob", "审核 realname approved")  # not applicable yet: refused, no notice
-            wecom.text("bob", "审核 transfer rejected 两次金额输错")
-            api.wait_for(lambda a: any("📣" in t for t in a.texts_to("alice")))
-        finally:
-            wecom.close()
-            proc.terminate()
-            proc.wait(timeout=60)
-        output = log.read_text(encoding="utf-8", errors="replace")
-        assert "Traceback" not in output, output
-        notices = [t for t in api.texts_to("alice") if "📣" in t]
-        assert len(notices) == 1
-        assert notices[0].startswith("@alice 📣 对公打款认证没有通过（bob 于")
-        assert "原因：两次金额输错" in notices[0]
+    with running(tmp_path, ESIGNBOT_SCHEDULER_SECONDS="0.2") as served:
+        for text in ["start", *TO_TRANSFER_WAIT]:
+            served.wecom.text("alice", text)
+        served.api.wait_for(lambda a: any("已开始跟踪" in t for t in a.texts_to("alice")))
+        served.wecom.text("bob", "审核 realname approved")  # not applicable yet: refused, no notice
+        served.wecom.text("bob", "审核 transfer rejected 两次金额输错")
+        served.api.wait_for(lambda a: any("📣" in t for t in a.texts_to("alice")))
+    notices = [t for t in served.api.texts_to("alice") if "📣" in t]  # the server has stopped
+    assert len(notices) == 1
+    assert notices[0].startswith("@alice 📣 对公打款认证没有通过（bob 于")
+    assert "原因：两次金额输错" in notices[0]
     assert outbox(tmp_path / "esignbot.db") == [(f"wecom:{CORP}", "sent")]
 
 
@@ -90,9 +80,8 @@ def test_serve_announces_a_result_in_slack_with_a_real_mention(tmp_path: Path) -
     chat.store.close()
     token = "xoxb-esignbot-scheduler-test"
     with FakeSlackApi(token).serving() as slack:
-        env = {k: v for k, v in wecom_env("http://127.0.0.1:9/").items() if not k.startswith("WECOM_")}
-        env.update(SLACK_BOT_TOKEN=token, SLACK_SIGNING_SECRET="signing-secret-for-tests",
-                   SLACK_API_URL=slack.api_url, ESIGNBOT_SCHEDULER_SECONDS="0.2")
+        env = clean_env(SLACK_BOT_TOKEN=token, SLACK_SIGNING_SECRET="signing-secret-for-tests",
+                        SLACK_API_URL=slack.api_url, ESIGNBOT_SCHEDULER_SECONDS="0.2")
         proc, _, log = serve(tmp_path, env)
         try:
             slack.wait_for(lambda calls: any("📣" in c.text() for c in calls
