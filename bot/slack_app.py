@@ -176,6 +176,8 @@ class SlackPlatform:
         self.names = UserNames(self.client)
         self._tasks: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
+        self.bot_user_id: str | None = None
+        """The bot's own user id (``auth.test``), to know a message that @mentions it."""
         self._register()
 
     # -- Platform ----------------------------------------------------------------------------
@@ -188,7 +190,8 @@ class SlackPlatform:
         self._session = aiohttp.ClientSession()
         self.client.session = self._session
         try:
-            await self.client.auth_test()
+            identity = await self.client.auth_test()
+            self.bot_user_id = str(identity.get("user_id") or "") or None
         except SlackApiError as problem:
             log.warning("Slack auth.test failed (%s): check SLACK_BOT_TOKEN",
                         problem.response.get("error", "unknown"))
@@ -303,6 +306,13 @@ class SlackPlatform:
                 await self.delivery.ephemeral_text(where, t("slack.secret_in_command", lang))
             self._after(refuse)
             return
+        await self._command(where, text, event_id=f"slack:command:{body.get('trigger_id')}",
+                            user_name=str(body.get("user_name") or ""), ack=ack)
+
+    async def _command(self, where: Where, text: str, *, event_id: str, user_name: str = "",
+                       ack: AsyncAck | None = None) -> None:
+        """``text`` as a command: ``/esign <text>``, or ``@esignbot <text>`` in the channel.
+        Empty means help; a word that is no command gets help and a private note saying so."""
         unknown = ""
         if not text:
             text = "help"
@@ -310,15 +320,25 @@ class SlackPlatform:
             unknown, text = text.split()[0][:40], "help"
         inbound = Inbound(
             platform="slack", conversation=where.conversation, user_id=where.user or "",
-            user_name=await self.names.name(where.user or "", str(body.get("user_name") or "")),
-            text="/" + text, event_id=f"slack:command:{body.get('trigger_id')}", private=where.dm,
+            user_name=await self.names.name(where.user or "", user_name),
+            text="/" + text, event_id=event_id, private=where.dm,
         )
         result = await self._process(inbound)
-        await ack()
+        if ack is not None:
+            await ack()
         lang = self.delivery.lang_of(result.after or result.before)
         notes = [Reply(kind="error", text=t("slack.not_a_command", lang, word=unknown),
                        private=True)] if unknown else []
         self._after(self._deliver(result, where, notes=notes))
+
+    def _addressed(self, text: str) -> str | None:
+        """What follows a leading @mention of the bot (``<@UBOT> status`` → ``status``);
+        None when the message does not start by addressing the bot."""
+        if not self.bot_user_id:
+            return None
+        found = re.match(rf"\s*<@{re.escape(self.bot_user_id)}(?:\|[^>]*)?>[\s:：,，]*(.*)",
+                         text, re.DOTALL)
+        return found.group(1).strip() if found else None
 
     # -- messages ----------------------------------------------------------------------------
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -343,8 +363,16 @@ class SlackPlatform:
             lang = self.delivery.lang_of(known)
             self._after(lambda: self.delivery.ephemeral_text(where, t("slack.secret_in_channel", lang)))
             return
+        addressed = self._addressed(text)
         if not in_case:
-            return  # ordinary channel chat, or a thread that is not the case's
+            if addressed is not None and not dm:  # "@esignbot status" in the channel: a command
+                event_id = body.get("event_id") or event.get("client_msg_id") or event.get("ts")
+                channel_where = Where(team=where.team, channel=channel, user=where.user,
+                                      from_command=True)
+                await self._command(channel_where, addressed, event_id=f"slack:event:{event_id}")
+            return  # otherwise ordinary channel chat, or a thread that is not the case's
+        if addressed is not None:
+            text = addressed  # "@esignbot 2" in the thread answers like "2"
         upload: InboundFile | None = None
         files = [f for f in event.get("files") or [] if isinstance(f, dict)]
         if files:

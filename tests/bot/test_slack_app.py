@@ -258,6 +258,27 @@ def test_ordinary_channel_chat_is_never_an_answer(world: SlackWorld) -> None:
     assert world.answers("CCHAT") == {"environment": "prod"}
 
 
+def test_mentioning_the_bot_in_the_channel_is_a_command_and_in_the_thread_an_answer(
+        world: SlackWorld) -> None:
+    thread = Thread(world, "CMENTION")
+    world.sender.message("<@UBOT> start", channel="CMENTION")  # as Slack writes "@esignbot start"
+    calls = thread.new_calls()
+    assert "你好" in texts(calls) and world.rows(
+        "SELECT state FROM cases WHERE conversation = ?", f"slack:{TEAM}:CMENTION") == [("active",)]
+    world.sender.message("<@UBOT> status", channel="CMENTION")
+    status = [c for c in thread.new_calls() if c.method == "chat.postMessage"]
+    assert "进度" in status[0].text()
+    assert status[0].params["thread_ts"] == thread.root and status[0].params.get("reply_broadcast")
+    world.sender.message("<@UBOT> hello there", channel="CMENTION")  # no command: help, privately
+    calls = thread.new_calls()
+    assert "「hello」不是命令" in texts(calls, "chat.postEphemeral") and "可用命令" in texts(
+        calls, "chat.postEphemeral")
+    world.sender.message("<@U2> see the bot's thread", channel="CMENTION")  # someone else: chat
+    assert thread.new_calls() == []
+    thread.say("<@UBOT> 2")  # in the case's thread the mention is only how the person said it
+    assert world.answers("CMENTION") == {"environment": "prod"}
+
+
 def test_esign_alone_shows_help_privately(world: SlackWorld) -> None:
     thread = Thread(world, "CHELP")
     calls = thread.command("")
