@@ -36,23 +36,14 @@ class NewFinding:
 
 
 @dataclass(frozen=True, slots=True)
-class FindingRecord:
+class FindingRecord(NewFinding):
+    """What was read, as stored: its id, the case(s) it matched and what became of it."""
+
     id: int
     case_id: int | None
     state: str
     candidates: tuple[int, ...]
     matched_by: tuple[str, ...]
-    mailbox: str
-    message_id: str | None
-    subject: str
-    sender: str
-    sent_at: str | None
-    kind: str | None
-    outcome: str | None
-    reason: str | None
-    app_id: str | None
-    evidence: tuple[str, ...]
-    attachments: tuple[dict[str, Any], ...]
     created_at: str
     posted_at: str | None
     decided_by: str | None
