@@ -4,6 +4,8 @@ Why generic over the schema rather than a list of tables: features add tables in
 migrations; a case's rows are found by their ``case_id`` column and by the foreign keys that point
 at those rows, so a table added later is exported and erased without this module changing.
 The store holds no secrets (no SecretKey is ever written), so an export holds none either.
+The one reference no foreign key declares, a case id inside the mail findings' JSON list of
+candidate cases, is taken out by ``storage.mail.forget_case``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from storage import mail
 from storage.case_store import StoreTransaction
 from storage.sealing import Sealer, is_sealed
 
@@ -58,7 +61,8 @@ def _rows(tx: StoreTransaction, table: str, where: str, params: list[Any]) -> li
 
 def export_case(tx: StoreTransaction, case_id: int) -> dict[str, Any] | None:
     """Everything stored about a case, personal fields opened (full values); file contents as
-    their size only. None when there is no such case."""
+    their size only; mail findings that named it among other cases too. None when there is no
+    such case."""
     case = tx.case(case_id)
     if case is None:
         return None
@@ -75,6 +79,9 @@ def export_case(tx: StoreTransaction, case_id: int) -> dict[str, Any] | None:
                 tx, child,
                 f'"{column}" IN (SELECT "{parent_column}" FROM "{table}" WHERE case_id = ?)',
                 [case_id])
+    tables.setdefault("mail_findings", []).extend(_rows(
+        tx, "mail_findings", "case_id IS NOT ? AND EXISTS "
+        "(SELECT 1 FROM json_each(mail_findings.candidates) WHERE value = ?)", [case_id, case_id]))
     return {
         "case": {name: getattr(case, name) for name in case.__dataclass_fields__},
         "answers": {field: {"value": a.value, "user_id": a.user_id, "user_name": a.user_name,
@@ -107,7 +114,7 @@ def delete_case(tx: StoreTransaction, case_id: int) -> dict[str, int] | None:
     when there is no such case."""
     if tx.case(case_id) is None:
         return None
-    counts: dict[str, int] = {}
+    counts = mail.forget_case(tx, case_id)
     for table in _case_tables(tx):
         _erase(tx, table, "case_id = ?", [case_id], counts)
     _erase(tx, "cases", "id = ?", [case_id], counts)

@@ -218,6 +218,33 @@ def assign(tx: StoreTransaction, finding_id: int, case_id: int) -> bool:
     return cursor.rowcount == 1
 
 
+def forget_case(tx: StoreTransaction, case_id: int) -> dict[str, int]:
+    """Before a case is erased: take it out of the findings that name it only inside their
+    ``candidates`` list, which no foreign key sees. A finding that named no other case is
+    removed with its admin notices, and so is every notice about a finding of the case itself,
+    since the notice exists only to point at that mail. Returns the rows removed per table."""
+    counts = {"mail_findings": 0, "mail_notices": 0}
+    rows = tx.db.execute(
+        "SELECT id, case_id, candidates FROM mail_findings WHERE case_id = ? OR EXISTS "
+        "(SELECT 1 FROM json_each(mail_findings.candidates) WHERE value = ?)",
+        [case_id, case_id],
+    ).fetchall()
+    for finding_id, owner, listed in rows:
+        others = [c for c in json.loads(listed) if c != case_id]
+        if owner == case_id or (owner is None and not others):
+            counts["mail_notices"] += tx.db.execute(
+                "DELETE FROM mail_notices WHERE finding_id = ?", [finding_id]).rowcount
+        if owner is None and not others:
+            tx.db.execute("UPDATE mail_seen SET finding_id = NULL WHERE finding_id = ?",
+                          [finding_id])
+            counts["mail_findings"] += tx.db.execute(
+                "DELETE FROM mail_findings WHERE id = ?", [finding_id]).rowcount
+        elif owner != case_id:
+            tx.db.execute("UPDATE mail_findings SET candidates = ? WHERE id = ?",
+                          [_dump(others), finding_id])
+    return counts
+
+
 # -- admin notices --------------------------------------------------------------------------
 def add_notice(
     tx: StoreTransaction,

@@ -14,7 +14,8 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 from bot.wiring import PERSONAL_FIELDS
-from storage import CaseStore
+from storage import CaseStore, mail
+from storage.case_store import StoreTransaction
 from storage.credential_checks import CheckResultRecord, record_check
 from storage.sent_emails import SentAttachment, record_sent_email
 from storage.slack_threads import claim_thread
@@ -211,3 +212,47 @@ def test_export_then_delete_leaves_no_row_of_the_case_and_the_other_case_whole(t
             assert conn.execute(f"SELECT count(*) FROM {table} WHERE case_id = 2").fetchone()[0] >= 1, table
     out = run_console(tmp_path, ["status"], "--conversation", "other", env=env)
     assert "#2" in out
+
+
+def mail_finding(tx: StoreTransaction, subject: str, case_id: int | None, candidates: list[int]) -> int:
+    """A finding as the watcher files it, with its admin notice when no single case matched."""
+    new = mail.NewFinding(mailbox="INBOX", message_id=f"<{subject}@tencent>", subject=subject,
+                          sender="e-contract@tencent.com", sent_at=None, kind="realname",
+                          outcome="approved", reason=None, app_id=None,
+                          evidence=("测试科技有限公司 审核通过",), attachments=())
+    state = "proposed" if case_id is not None else "ambiguous"
+    at = "2026-03-02T01:00:00+00:00"
+    finding_id = mail.add_finding(tx, new, state=state, case_id=case_id,
+                                  candidates=candidates, matched_by=["enterprise_name"], at=at)
+    mail.add_notice(tx, "ambiguous", "INBOX", at=at, finding_id=finding_id)
+    return finding_id
+
+
+def test_deleting_a_case_takes_it_out_of_the_mail_findings_that_named_it(tmp_path: Path) -> None:
+    """A case id inside a finding's JSON list of candidates is a reference no foreign key
+    declares; erasing the case must not leave it, nor a mail that was only about that case."""
+    run_console(tmp_path, WALK)
+    run_console(tmp_path, ["start", "2"], "--conversation", "other")
+    db = tmp_path / "esignbot.db"
+    store = CaseStore(db)
+    try:
+        with store.transaction() as tx:
+            only_one = mail_finding(tx, "only-1", None, [1])
+            both = mail_finding(tx, "both", None, [1, 2])
+            given_to_2 = mail_finding(tx, "given-to-2", 2, [1, 2])
+            own = mail_finding(tx, "own", 1, [1])
+    finally:
+        store.close()
+
+    exported = json.loads(admin(tmp_path, "export-case", "--case", "1").stdout)
+    assert {f["subject"] for f in exported["mail_findings"]} == {"only-1", "both", "given-to-2", "own"}
+
+    deleted = admin(tmp_path, "delete-case", "--case", "1", "--yes")
+    assert deleted.returncode == 0, deleted.stderr
+    left = dict(stored(db, "SELECT id, candidates FROM mail_findings"))
+    assert left == {both: "[2]", given_to_2: "[2]"}
+    assert {r[0] for r in stored(db, "SELECT finding_id FROM mail_notices")} == {both, given_to_2}
+    assert only_one not in left and own not in left
+    assert stored(db, "SELECT count(*) FROM mail_findings, json_each(mail_findings.candidates) "
+                      "WHERE json_each.value = 1") == [(0,)]
+    assert stored(db, "PRAGMA foreign_key_check") == []
