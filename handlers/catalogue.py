@@ -291,8 +291,8 @@ _M: dict[str, tuple[str, str]] = {
     "err.args_unexpected": ("「{command}」不需要参数。", "'{command}' takes no arguments."),
     # -- conversation ---------------------------------------------------------------------
     "ui.welcome": (
-        "你好！我会一步步带你们完成腾讯电子签集成版的接入：共 4 步，每次问一个问题，每个回答都会先校验再保存。随时回复「帮助」查看命令，「状态」查看进度。",
-        "Hello! I will walk your team through onboarding onto Tencent E-Sign integration version: 4 stages, one question at a time, every answer checked before it is kept. Reply 'help' for commands and 'status' for progress at any time.",
+        "你好！我会一步步带你们完成腾讯电子签集成版的接入：共 4 步，每次问一个问题，每个回答都会先校验再保存。随时回复「帮助」查看命令，「状态」查看进度。For English, reply: lang en",
+        "Hello! I will walk your team through onboarding onto Tencent E-Sign integration version: 4 stages, one question at a time, every answer checked before it is kept. Reply 'help' for commands and 'status' for progress at any time. 中文请回复：语言 zh",
     ),
     "ui.resume": ("继续案例 #{case_id}（{progress}）。", "Resuming case #{case_id} ({progress})."),
     "ui.already_started": ("这里已经有进行中的案例 #{case_id}。", "This conversation already has case #{case_id} in progress."),

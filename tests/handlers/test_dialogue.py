@@ -165,7 +165,7 @@ def test_cancel_asks_first_and_keeps_the_history(chat: Chat) -> None:
 
 
 def test_language_switch_is_remembered(chat: Chat) -> None:
-    chat.send("start")
+    assert "For English, reply: lang en" in chat.say("start")  # the greeting says how, in English
     assert "Switched to English" in chat.say("lang en")
     assert "Saved environment" in chat.say("1")
     assert "已切换为中文" in chat.say("语言 中文")
