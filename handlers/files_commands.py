@@ -3,18 +3,21 @@ complete, and the confirmation that sends the email.
 
 Why the email is two turns and a deferred send: a message to Tencent cannot be taken back, so
 ``email`` only shows exactly what would leave (recipient, subject, body, attachments) and asks;
-the confirming turn composes the same email again from the answers and leaves the SMTP session
+the confirming turn drafts the same email again from the answers and leaves the SMTP session
 to ``turn.later``, which runs after the turn has committed (never while SQLite's write lock is
-held). Only a send the server accepted is recorded, in a transaction of its own.
+held). Only a send the server accepted is recorded, in a transaction of its own. The turns only
+decide what the email can hold; its files are built in ``later`` too, like ``excel``'s.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
+from typing import Any
 
 from handlers import flow
 from handlers.catalogue import CONTACT, has, t
@@ -60,13 +63,6 @@ def _labels(turn: Turn, keys: list[str]) -> str:
 
 
 # -- building -----------------------------------------------------------------------------
-def _workbook(turn: Turn, files: ApplicationFiles) -> tuple[OutFile | None, list[str]]:
-    missing = missing_for_workbook(turn.values)
-    if missing:
-        return None, missing
-    return files.application_workbook(turn.values, today(turn)), []
-
-
 def _package_images(turn: Turn) -> tuple[list[PackageImage], list[str]]:
     """The uploaded images the offline package holds, and the fields (images included) it
     still lacks."""
@@ -83,14 +79,6 @@ def _package_images(turn: Turn) -> tuple[list[PackageImage], list[str]]:
         else:
             images.append(PackageImage(step.name, record.name, record.mime, record.data))
     return images, list(dict.fromkeys(missing))
-
-
-def _materials(turn: Turn, files: ApplicationFiles) -> tuple[OutFile | None, list[str]]:
-    """The offline package, or the fields (images included) it still lacks."""
-    images, missing = _package_images(turn)
-    if missing:
-        return None, missing
-    return files.materials_package(turn.values, images, today(turn)), []
 
 
 def _email_hint(turn: Turn) -> str:
@@ -165,10 +153,11 @@ def offer_workbook(turn: Turn, step: flow.Step, key: str, value: object) -> list
 
 # -- email --------------------------------------------------------------------------------
 @dataclass(slots=True)
-class Composition:
-    """The email the answers make today, or why none can be made."""
+class EmailDraft:
+    """What the answers let the email hold today, decided in the turn, or why it cannot be
+    sent; ``build`` makes its files and writes it, after the commit."""
 
-    email: OutgoingEmail | None = None
+    build: Callable[[], OutgoingEmail] | None = None
     notes: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
 
@@ -177,28 +166,38 @@ def _mail(key: str, **params: object) -> str:
     return t(key, _MAIL_LANG, **params)
 
 
-def compose_email(turn: Turn, files: ApplicationFiles) -> Composition:
+def draft_email(turn: Turn, files: ApplicationFiles) -> EmailDraft:
     """The application email: the workbook when stage 3 is answered, and on the offline route
-    (until real-name verification is approved) the materials package when it is complete."""
+    (until real-name verification is approved) the materials package when it is complete.
+    Only what the turn must read (answers, uploaded images) is read here."""
     values = turn.values
-    result = Composition()
-    workbook, workbook_missing = _workbook(turn, files)
-    materials: OutFile | None = None
-    materials_missing: list[str] = []
+    draft = EmailDraft()
+    workbook_missing = missing_for_workbook(values)
+    images: list[PackageImage] | None = None
     if needs_materials(values) and values.get("realname_status") != "approved":
-        materials, materials_missing = _materials(turn, files)
-    if workbook is None:
+        images, materials_missing = _package_images(turn)
+        if materials_missing:
+            images = None
+            fields = _labels(turn, materials_missing)
+            if workbook_missing:
+                draft.reasons.append(turn.t("files.materials_missing", fields=fields))
+            else:
+                draft.notes.append(turn.t("files.mail_without_materials", fields=fields))
+    if workbook_missing:
         sentence = turn.t("files.workbook_missing", fields=_labels(turn, workbook_missing))
-        (result.notes if materials else result.reasons).append(sentence)
-    if materials_missing:
-        fields = _labels(turn, materials_missing)
-        if workbook is not None:
-            result.notes.append(turn.t("files.mail_without_materials", fields=fields))
-        else:
-            result.reasons.append(turn.t("files.materials_missing", fields=fields))
+        (draft.notes if images is not None else draft.reasons).insert(0, sentence)
+    if not workbook_missing or images is not None:
+        draft.build = partial(_write_email, files, values, today(turn), not workbook_missing,
+                              images, turn.msg.display_name)
+    return draft
+
+
+def _write_email(files: ApplicationFiles, values: Mapping[str, Any], day: date,
+                 with_workbook: bool, images: list[PackageImage] | None,
+                 user: str) -> OutgoingEmail:
+    workbook = files.application_workbook(values, day) if with_workbook else None
+    materials = files.materials_package(values, images, day) if images is not None else None
     attachments = tuple(f for f in (workbook, materials) if f is not None)
-    if not attachments:
-        return result
     enterprise, uin = str(values["enterprise_name"]), str(values["uin"])
     app = str(values.get("app_name", ""))
     subject_kind = "both" if workbook and materials else ("app" if workbook else "materials")
@@ -221,13 +220,11 @@ def compose_email(turn: Turn, files: ApplicationFiles) -> Composition:
         details.append(_mail("files.mail.reply_to", email=values["org_email"]))
     details.append(_mail("files.mail.attachments", names="、".join(f.name for f in attachments)))
     paragraphs.append("\n".join(details))
-    paragraphs.append(_mail("files.mail.closing", enterprise=enterprise,
-                            user=turn.msg.display_name))
-    result.email = OutgoingEmail(
+    paragraphs.append(_mail("files.mail.closing", enterprise=enterprise, user=user))
+    return OutgoingEmail(
         to=RECIPIENT, subject=subject, body="\n\n".join(paragraphs) + "\n",
         attachments=attachments, reply_to=str(values["org_email"]) if values.get("org_email") else None,
     )
-    return result
 
 
 def _configured(turn: Turn) -> tuple[ApplicationFiles, Mailer] | list[Reply]:
@@ -248,23 +245,34 @@ def cmd_email(turn: Turn, args: str) -> list[Reply]:
     if isinstance(services, list):
         return services
     files, mailer = services
-    composition = compose_email(turn, files)
-    email = composition.email
-    if email is None:
-        return [turn.error("files.mail_nothing", reasons=" ".join(composition.reasons)),
-                *turn.reask()]
+    draft = draft_email(turn, files)
+    if draft.build is None:
+        return [turn.error("files.mail_nothing", reasons=" ".join(draft.reasons)), *turn.reask()]
     turn.tx.update_case(turn.require_case().id, pending_confirm=EMAIL_CONFIRM_STEP)
-    attachments = "\n".join(
-        turn.t("files.mail_attachment", name=f.name, size=max(1, math.ceil(len(f.content) / 1024)))
-        for f in email.attachments
-    )
-    preview = turn.t("files.mail_preview", sender=mailer.sender, to=email.to,
-                     subject=email.subject, attachments=attachments, body=email.body.rstrip())
-    text = "\n\n".join([preview, *composition.notes, turn.t("files.mail_confirm")])
-    return [Reply(kind="question", text=text, step=EMAIL_CONFIRM_STEP, choices=(
-        Choice(value=SEND_VALUE, label=turn.t("files.opt.send")),
-        Choice(value=KEEP_VALUE, label=turn.t("files.opt.dont_send")),
-    ))]
+    turn.later.append(_preview_later(turn.lang, mailer.sender, draft))
+    return []
+
+
+def _preview_later(lang: str, sender: str, draft: EmailDraft) -> Callable[[], list[Reply]]:
+    """The preview, once the files are built (after the commit): exactly what would leave."""
+    build, notes = draft.build, draft.notes
+    assert build is not None
+
+    def preview() -> list[Reply]:
+        email = build()
+        attachments = "\n".join(
+            t("files.mail_attachment", lang, name=f.name,
+              size=max(1, math.ceil(len(f.content) / 1024)))
+            for f in email.attachments
+        )
+        shown = t("files.mail_preview", lang, sender=sender, to=email.to, subject=email.subject,
+                  attachments=attachments, body=email.body.rstrip())
+        text = "\n\n".join([shown, *notes, t("files.mail_confirm", lang)])
+        return [Reply(kind="question", text=text, step=EMAIL_CONFIRM_STEP, choices=(
+            Choice(value=SEND_VALUE, label=t("files.opt.send", lang)),
+            Choice(value=KEEP_VALUE, label=t("files.opt.dont_send", lang)),
+        ))]
+    return preview
 
 
 def confirm_email(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
@@ -283,24 +291,25 @@ def confirm_email(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
     if isinstance(services, list):
         return services
     files, mailer = services
-    email = compose_email(turn, files).email
-    if email is None:  # the answers cannot have changed while the preview waited; be safe
+    build = draft_email(turn, files).build
+    if build is None:  # the answers cannot have changed while the preview waited; be safe
         return [turn.error("files.mail_nothing", reasons=""), *turn.reask()]
-    turn.later.append(_send_later(turn, mailer, email))
-    return [turn.reply("info", "files.mail_sending", to=email.to)]
+    turn.later.append(_send_later(turn, mailer, build))
+    return [turn.reply("info", "files.mail_sending", to=RECIPIENT)]
 
 
-def _send_later(turn: Turn, mailer: Mailer, email: OutgoingEmail) -> Callable[[], list[Reply]]:
-    """The SMTP session and its record, captured from the turn so it can run after the commit
-    (possibly in another thread); it touches nothing of the closed turn."""
+def _send_later(turn: Turn, mailer: Mailer,
+                build: Callable[[], OutgoingEmail]) -> Callable[[], list[Reply]]:
+    """The files, the SMTP session and its record, captured from the turn so they can run
+    after the commit (possibly in another thread); it touches nothing of the closed turn."""
     store = turn.case_store
     assert store is not None
     case_id, lang, who = turn.require_case().id, turn.lang, turn.who()
     next_question = turn.reask()
-    names = "、".join(f.name for f in email.attachments) if lang == "zh" else ", ".join(
-        f.name for f in email.attachments)
 
     def send() -> list[Reply]:
+        email = build()
+        names = ("、" if lang == "zh" else ", ").join(f.name for f in email.attachments)
         try:
             message_id = mailer.send(email)
         except MailError as problem:

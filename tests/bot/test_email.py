@@ -10,7 +10,9 @@ import json
 import socket
 import sqlite3
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,8 @@ from bot.mailer import SmtpConfig, SmtpMailer
 from bot.settings import Settings
 from bot.wiring import build_services
 from handlers import Action, Dialogue, Inbound, Reply
-from handlers.services import MailError, OutgoingEmail
+from handlers.services import ApplicationFiles, MailError, OutgoingEmail, PackageImage
+from handlers.shapes import OutFile
 from storage import CaseStore
 from tests.conftest import FakeClock, png_bytes, run_console
 from tests.fakes.local_server import free_port
@@ -299,6 +302,55 @@ def test_the_send_runs_after_the_commit(room: tuple[Room, SmtpServer], tmp_path:
     replies = r.dialogue.run_later(outcome.later[0])
     assert "Message-ID" in replies[0].text and len(server.inbox.messages) == 1
     assert len(sent_rows(tmp_path / "esignbot.db")) == 1
+
+
+class LockWitness:
+    """The real file builder, noting at each build whether another connection could take
+    SQLite's write lock at that moment (it cannot while a turn is open)."""
+
+    def __init__(self, files: ApplicationFiles, db: Path) -> None:
+        self.files, self.db, self.lock_free = files, db, list[bool]()
+
+    def _note(self) -> None:
+        conn = sqlite3.connect(self.db, timeout=0.05, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            self.lock_free.append(True)
+        except sqlite3.OperationalError:
+            self.lock_free.append(False)
+        finally:
+            conn.close()
+
+    def application_workbook(self, answers: Mapping[str, Any], today: date) -> OutFile:
+        self._note()
+        return self.files.application_workbook(answers, today)
+
+    def materials_package(self, answers: Mapping[str, Any], images: Sequence[PackageImage],
+                          today: date) -> OutFile:
+        self._note()
+        return self.files.materials_package(answers, images, today)
+
+
+def test_preview_and_send_build_their_files_after_the_turn_commits(
+        room: tuple[Room, SmtpServer], tmp_path: Path) -> None:
+    """openpyxl inside a turn held the write lock for every team (see docs/benchmark.md)."""
+    r, server = room
+    assert r.dialogue.services.files is not None
+    witness = LockWitness(r.dialogue.services.files, tmp_path / "esignbot.db")
+    r.dialogue.services = replace(r.dialogue.services, files=witness)
+
+    outcome = r.dialogue.process(r.inbound("email"))
+    assert outcome.replies == [] and witness.lock_free == []
+    assert r.pending() == "email_confirm"
+    [preview] = r.dialogue.run_later(outcome.later[0])
+    assert preview.kind == "question" and "KB" in preview.text
+    assert witness.lock_free == [True]
+
+    outcome = r.dialogue.process(r.inbound("发送"))
+    assert witness.lock_free == [True] and r.pending() is None
+    r.dialogue.run_later(outcome.later[0])
+    assert witness.lock_free == [True, True] and len(server.inbox.messages) == 1
 
 
 def test_an_unknown_sender_address_is_a_clear_error() -> None:
