@@ -26,7 +26,6 @@ import contextlib
 import logging
 import re
 import signal
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.credentials import check_for_case
+from bot.names import NameCache
 from bot.offload import Offload
 from bot.secret_shapes import looks_like_secret
 from bot.server import running
@@ -84,40 +84,34 @@ _AFTER_RESPONSE: ContextVar[list[Job] | None] = ContextVar("esignbot_slack_after
 """Work a listener leaves for after the HTTP response (set per request by the endpoint)."""
 
 _ANSWER_SUBTYPES = {None, "file_share", "thread_broadcast"}
-_NAME_TTL_S = 3600.0
-_NAME_RETRY_S = 300.0
 _NAME_TIMEOUT_S = 1.5
 _DOWNLOAD_TIMEOUT_S = 20.0
 _SHUTDOWN_GRACE_S = 30.0
 
 
 class UserNames:
-    """Display names for the "who answered" of each answer, cached for an hour.
+    """Display names for the "who answered" of each answer (``bot.names.NameCache``).
 
-    A lookup that fails or is slow falls back to the id: the name is a courtesy, and the
-    acknowledgement must stay inside Slack's three seconds."""
+    A lookup that fails or is slow falls back to the id: the acknowledgement must stay inside
+    Slack's three seconds."""
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
-        self._cache: dict[str, tuple[float, str]] = {}
+        self._cache = NameCache()
 
     async def name(self, user_id: str, fallback: str = "") -> str:
         cached = self._cache.get(user_id)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
+        if cached is not None:
+            return cached
         try:
             response = await asyncio.wait_for(self.client.users_info(user=user_id), _NAME_TIMEOUT_S)
         except (SlackApiError, aiohttp.ClientError, TimeoutError):
-            # Remembered briefly too, so an unknown or unreachable user costs one call, not one
-            # per message.
-            self._cache[user_id] = (time.monotonic() + _NAME_RETRY_S, fallback or user_id)
-            return fallback or user_id
+            return self._cache.remember(user_id, None, fallback)
         user = response.get("user") or {}
         profile = user.get("profile") or {}
-        name = str(profile.get("display_name") or profile.get("real_name") or user.get("real_name")
-                   or user.get("name") or fallback or user_id)[:200]
-        self._cache[user_id] = (time.monotonic() + _NAME_TTL_S, name)
-        return name
+        return self._cache.remember(user_id, str(
+            profile.get("display_name") or profile.get("real_name") or user.get("real_name")
+            or user.get("name") or ""), fallback)
 
 
 def _level_pinned(name: str) -> logging.Logger:

@@ -40,6 +40,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.credentials import check_for_case
+from bot.names import NameCache
 from bot.wecom_client import WeComApi, WeComApiError
 from bot.wecom_inbound import MAX_BODY_BYTES, CallbackCrypto, CallbackRejected, WeComMessage
 from bot.wecom_render import Outgoing, action_from_key, file_message, render, text_messages
@@ -59,6 +60,9 @@ log = logging.getLogger("esignbot.wecom")
 
 PATH = "/wecom/callback"
 _IMAGE_SUFFIX = {"image/png": ".png", "image/jpeg": ".jpg"}
+_NAME_TIMEOUT_S = 1.5
+"""How long a name lookup may take before the input goes ahead under the UserID (WeCom waits
+5 s for the callback)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +137,7 @@ class WeComPlatform:
         self._turns = ThreadPoolExecutor(4, thread_name_prefix="wecom-turn")
         self._slow = ThreadPoolExecutor(4, thread_name_prefix="wecom-slow")
         self._outbox = ThreadPoolExecutor(1, thread_name_prefix="wecom-send")
+        self._names = NameCache()
 
     # -- Platform ---------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
@@ -179,6 +184,7 @@ class WeComPlatform:
             log.warning("WeCom callback for agent %s refused (this app is %s)",
                         message.agent_id, self.agent_id)
             return PlainTextResponse("another app", status_code=403)
+        await self._learn_name(message.user_id)
         if message.kind == "image":
             # Downloading the picture may take longer than WeCom waits: answer now.
             self._slow.submit(self._safely, self._image, message)
@@ -186,6 +192,22 @@ class WeComPlatform:
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self._turns, self._safely, self._handle, message)
         return Response(status_code=200)
+
+    async def _learn_name(self, user_id: str) -> None:
+        """Look the member's name up (once an hour) before their input is applied, so each
+        answer records who gave it by name; a slow or refused lookup leaves the UserID."""
+        if user_id and self._names.get(user_id) is None:
+            try:
+                await asyncio.wait_for(asyncio.to_thread(self._look_up_name, user_id),
+                                       _NAME_TIMEOUT_S)
+            except TimeoutError:  # e.g. the access token is still being fetched
+                self._names.remember(user_id, None)  # the lookup, if it ends, still counts
+
+    def _look_up_name(self, user_id: str) -> None:
+        self._names.remember(user_id, self.api.member_name(user_id, timeout=_NAME_TIMEOUT_S))
+
+    def _name(self, user_id: str) -> str:
+        return self._names.get(user_id) or user_id
 
     # -- inputs (worker threads) ----------------------------------------------------------
     def _safely(self, job: Callable[..., None], *args: Any) -> None:
@@ -244,7 +266,7 @@ class WeComPlatform:
 
     def _inbound(self, message: WeComMessage, *, private: bool = False, **what: Any) -> Inbound:
         return Inbound(platform="wecom", conversation=self.conversation,
-                       user_id=message.user_id, user_name=message.user_id,
+                       user_id=message.user_id, user_name=self._name(message.user_id),
                        event_id=message.event_id, private=private, **what)
 
     def _apply(self, message: WeComMessage, inbound: Inbound, *, slow_inline: bool) -> None:
@@ -277,7 +299,7 @@ class WeComPlatform:
     def _check(self, message: WeComMessage, keys: KeysToCheck, audience: Audience) -> None:
         def later() -> list[Reply]:
             return check_for_case(self.dialogue, conversation=self.conversation,
-                                  user_id=message.user_id, user_name=message.user_id,
+                                  user_id=message.user_id, user_name=self._name(message.user_id),
                                   secret_id=keys.secret_id, secret_key=keys.secret_key,
                                   environment=keys.environment)
 

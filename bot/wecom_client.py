@@ -1,4 +1,5 @@
-"""The WeCom server API as the adapter uses it: token, send, upload, download, update a card.
+"""The WeCom server API as the adapter uses it: token, send, upload, download, update a card,
+a member's name.
 
 Why a wrapper around wechatpy's ``WeChatClient``: its API base is a class attribute and two of
 its calls (``gettoken`` and the media download URL) are hard-coded to qyapi.weixin.qq.com, so a
@@ -75,7 +76,7 @@ def _errcode(problem: WeChatClientException) -> int | None:
 
 
 class WeComApi:
-    """The five calls the adapter makes, blocking (run them off the event loop)."""
+    """The six calls the adapter makes, blocking (run them off the event loop)."""
 
     def __init__(self, corp_id: str, agent_id: int, secret: str, api_base_url: str,
                  *, timeout: float = DEFAULT_TIMEOUT_S) -> None:
@@ -127,6 +128,20 @@ class WeComApi:
             mime=mime.split(";")[0].strip() if mime else None,
             name=unquote(found.group(1).strip()) if found else None,
         )
+
+    def member_name(self, user_id: str, *, timeout: float) -> str | None:
+        """``user/get``: a member's name as the corp's directory has it (a self-built app reads
+        the members in its visible range). None when WeCom will not say (not visible, unknown,
+        no permission) or does not answer within ``timeout``."""
+        try:
+            result = self._call("user/get", lambda: self._client.get(
+                "user/get", params={"userid": user_id}, timeout=timeout))
+        except WeComApiError as problem:
+            log.info("WeCom user/get: no name (errcode %s)", problem.code)
+            return None
+        name = result.get("name") if isinstance(result, dict) else None
+        # Some kinds of app are given the userid in place of the name.
+        return str(name) if name and name != user_id else None
 
     def update_card_button(self, user_ids: list[str], response_code: str, label: str) -> None:
         """``message/update_template_card``: turn a tapped card's buttons into one label."""

@@ -68,6 +68,8 @@ class FakeWeComApi:
         self.arrived: list[str] = []
         self.media: dict[str, tuple[bytes, str, str]] = {}
         self.uploads: dict[str, Upload] = {}
+        self.names: dict[str, str] = {}
+        """The directory ``user/get`` reads: UserID → name (others: errcode 60111)."""
         self._tokens: set[str] = set()
         self._gate = threading.Event()
         self._gate.set()
@@ -176,6 +178,11 @@ class FakeWeComApi:
                 answer = {"errcode": 0, "served": len(raw[0])}
             else:
                 answer = {"errcode": 40007, "errmsg": "invalid media_id"}
+        elif path == "user/get":
+            userid = query.get("userid", "")
+            answer = ({"errcode": 0, "errmsg": "ok", "userid": userid, "name": self.names[userid],
+                       "department": [1], "status": 1} if userid in self.names
+                      else {"errcode": 60111, "errmsg": "invalid string value `userid`"})
         elif path == "message/update_template_card":
             answer = {"errcode": 0, "errmsg": "ok", "invaliduser": []}
         else:
