@@ -20,7 +20,8 @@ from handlers.catalogue import normalise_lang
 from handlers.flow import FIELDS
 from handlers.services import ApplicationFiles, Services
 from storage import CaseStore
-from storage.sealing import Sealer, SealingError, parse_key
+from storage.case_admin import first_sealed
+from storage.sealing import Sealer, SealingError, parse_key, unreadable
 
 
 class ConfigError(Exception):
@@ -59,8 +60,29 @@ def build_dialogue(settings: Settings, db_path: Path | None = None, *,
                    files: ApplicationFiles | None = None) -> Dialogue:
     store = CaseStore(db_path or settings.esignbot_db, sealer=build_sealer(settings),
                       synchronous=settings.esignbot_db_sync)
+    try:
+        check_data_key(store)
+    except ConfigError:
+        store.close()
+        raise
     return Dialogue(store, default_lang=normalise_lang(settings.esignbot_lang),
                     services=build_services(settings, files))
+
+
+def check_data_key(store: CaseStore) -> None:
+    """Values sealed earlier need the key that sealed them. Found at start, the missing or
+    wrong key is one sentence to the operator (:class:`ConfigError`), instead of an apology to
+    whoever answers next and a traceback in the log."""
+    with store.snapshot() as tx:
+        sample = first_sealed(tx)
+    if sample is None:
+        return
+    try:
+        if store.sealer is None:
+            raise unreadable(sample)
+        store.sealer.open(sample)
+    except SealingError as problem:
+        raise ConfigError(str(problem)) from None
 
 
 PERSONAL_FIELDS = frozenset(key for key, field in FIELDS.items() if field.personal)

@@ -157,5 +157,13 @@ def count_plain(tx: StoreTransaction, fields: frozenset[str]) -> int:
     return sum(not is_sealed(v) for v in values)
 
 
+def first_sealed(tx: StoreTransaction) -> str | None:
+    """One sealed value, if the file holds any (which key sealed them is then checkable)."""
+    row = tx.db.execute(
+        "SELECT value FROM answers WHERE substr(value, 1, 7) = 'sealed:' UNION ALL "
+        "SELECT value FROM history WHERE substr(value, 1, 7) = 'sealed:' LIMIT 1").fetchone()
+    return None if row is None else str(row[0])
+
+
 def dumps(export: dict[str, Any]) -> str:
     return json.dumps(export, ensure_ascii=False, indent=2, sort_keys=False)

@@ -124,6 +124,27 @@ def test_rotation_re_seals_every_value_and_the_old_key_no_longer_opens_them(tmp_
     assert PHONES[1] in out
 
 
+def test_a_sealed_file_without_its_key_stops_console_and_serve_with_one_sentence(
+        tmp_path: Path) -> None:
+    """Before, the first turn to touch a sealed value got the generic apology and the log a
+    traceback; the operator is told at start instead, and nothing is written."""
+    run_console(tmp_path, WALK, env={"ESIGNBOT_DATA_KEY": key()})
+    db = tmp_path / "esignbot.db"
+    before = stored(db, "SELECT count(*) FROM history")
+    for env, says in (({}, "set ESIGNBOT_DATA_KEY"),
+                      ({"ESIGNBOT_DATA_KEY": key()}, "ESIGNBOT_DATA_KEY does not hold")):
+        for command in (["console", "--db", str(db)], ["serve", "--db", str(db), "--port", "1"]):
+            clean = {k: v for k, v in os.environ.items()
+                     if not k.startswith(("ESIGNBOT_", "SLACK_", "WECOM_"))}
+            proc = subprocess.run([sys.executable, "-m", "bot.cli", *command], input="status\n",
+                                  capture_output=True, text=True, encoding="utf-8", timeout=60,
+                                  cwd=tmp_path, env={**clean, "PYTHONIOENCODING": "utf-8", **env})
+            assert proc.returncode == 2, (command, proc.stdout, proc.stderr)
+            assert says in proc.stderr and "Traceback" not in proc.stdout + proc.stderr
+            assert proc.stdout == ""
+    assert stored(db, "SELECT count(*) FROM history") == before
+
+
 def seed_everything_tied_to(db: Path, case_id: int) -> None:
     """Rows in every feature's tables for ``case_id``, written by the features' own store code."""
     store = CaseStore(db)
