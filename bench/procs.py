@@ -3,11 +3,12 @@
 Each target is started the same way (``uvicorn.run``, one worker, no access log), waited for on
 ``/healthz``, and stopped with SIGTERM so our server drains its background work before the
 database is audited. Peak memory is ``VmHWM`` from ``/proc/<pid>/status``, read just before
-the stop.
+the stop; CPU time is ``utime + stime`` from ``/proc/<pid>/stat``.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,11 +37,23 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far (its children not included)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Server:
     proc: subprocess.Popen[str]
     base: str
     log: Path
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.proc.pid)
 
     def stop(self) -> float:
         """Stop gracefully; returns the peak RSS (MiB) read just before."""

@@ -103,11 +103,15 @@ def slack_run(target: str, mode: str, workdir: Path, *, users: int, seconds: flo
         tag = f"{abs(hash((str(workdir), mode))) % 10**6:06d}"
         try:
             with no_collector_pauses():
+                cpu_before, own_before = server.cpu_seconds(), time.process_time()
                 tally = asyncio.run(_drive(server.base, api, target, mode, tag, users, seconds, rate))
+                cpu, own = server.cpu_seconds() - cpu_before, time.process_time() - own_before
         finally:
             rss = server.stop()
+        turns = max(tally.ok, 1)
         result = {"target": target, **_summary(tally, mode), "peak_rss_mb": rss,
-                  "load_after": _load()}
+                  "server_cpu_ms_per_turn": round(cpu / turns * 1000, 2),
+                  "driver_cpu_ms_per_turn": round(own / turns * 1000, 2), "load_after": _load()}
         traces = server.tracebacks()
         if traces:
             result["server_tracebacks"] = traces[-2000:]
@@ -202,6 +206,8 @@ def per_target(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "turns_per_s": spread([run["turns_per_s"] for run in mine]),
             **{f"ack_{q}_ms": spread([run["ack_ms"][q] for run in mine]) for q in ("p50", "p95", "p99")},
             "peak_rss_mb": spread([run["peak_rss_mb"] for run in mine]),
+            "server_cpu_ms_per_turn": spread([run["server_cpu_ms_per_turn"] for run in mine]),
+            "driver_cpu_ms_per_turn": spread([run["driver_cpu_ms_per_turn"] for run in mine]),
             "errors": sum(sum(run["errors"].values()) for run in mine),
             "runs": len(mine),
         }
@@ -313,6 +319,11 @@ def _check(measured: float, limit: float) -> dict[str, Any]:
     return {"measured": measured, "limit": limit, "met": measured < limit}
 
 
+_HEADER = ("| target | turns/s | ack p50 ms | p95 ms | p99 ms | peak RSS MB | server CPU ms/turn "
+           "| load generator CPU ms/turn | errors |")
+_RULE = "|---|---|---|---|---|---|---|---|---|"
+
+
 def markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
     lines = [f"# esignbot load benchmark — {report['date']}", "",
@@ -320,16 +331,15 @@ def markdown(report: dict[str, Any]) -> str:
              f"load average before {m['load_before']}, after {m.get('load_after')}.", "",
              f"Command: `{report['command']}`", "",
              "## Closed loop (medians over rounds, [min–max])", "",
-             "| target | turns/s | ack p50 ms | p95 ms | p99 ms | peak RSS MB | errors |",
-             "|---|---|---|---|---|---|---|"]
+             _HEADER, _RULE]
     for name, block in (("closed", report["closed"]), ("open", report["open"])):
         if name == "open":
             lines += ["", f"## Open loop at {report['settings']['rate']:g} turns/s", "",
-                      "| target | turns/s | ack p50 ms | p95 ms | p99 ms | peak RSS MB | errors |",
-                      "|---|---|---|---|---|---|---|"]
+                      _HEADER, _RULE]
         for target, s in block["by_target"].items():
             lines.append(f"| {target} | {_fmt(s['turns_per_s'])} | {_fmt(s['ack_p50_ms'])} | "
                          f"{_fmt(s['ack_p95_ms'])} | {_fmt(s['ack_p99_ms'])} | {_fmt(s['peak_rss_mb'])} | "
+                         f"{_fmt(s['server_cpu_ms_per_turn'])} | {_fmt(s['driver_cpu_ms_per_turn'])} | "
                          f"{s['errors']} |")
     vs = report["closed"]["ours_vs_bare"]
     lines += ["", f"Ours ÷ faster bare bolt app per round ({', '.join(vs['faster_bare_bolt_per_round'])}): "

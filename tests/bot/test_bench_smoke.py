@@ -38,6 +38,9 @@ def test_a_small_run_completes_and_every_answer_is_stored_once(tmp_path: Path) -
     assert closed["onboardings_completed"] >= 1
     bare = next(r for r in report["closed"]["runs"][0] if r["target"] == "bare-async")
     assert bare["turns_ok"] > 0 and bare["errors"] == {}
+    # The CPU each side spent per turn (the budget behind the throughput ratio) was measured.
+    assert closed["server_cpu_ms_per_turn"] > 0 and bare["server_cpu_ms_per_turn"] > 0
+    assert closed["driver_cpu_ms_per_turn"] > 0
     assert report["closed"]["ours_vs_bare"]["faster_bare_bolt_per_round"] == ["bare-async"]
 
     wecom = report["wecom"]
