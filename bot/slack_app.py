@@ -259,7 +259,10 @@ class SlackPlatform:
                  notes: Sequence[Reply] = ()) -> Job:
         """The replies, then each piece of slow work and its replies, in order."""
         outcome = result.outcome
-        thread = result.before.thread_ts if result.before else None
+        was, now = result.before, result.after
+        # A turn that ended its case (cancel) still answers in that case's thread; one that
+        # replaced it (``start prod`` after a finished case) starts the new case's thread.
+        thread = was.thread_ts if was and (now is None or now.case_id == was.case_id) else None
         lang = self.delivery.lang_of(result.after or result.before)
 
         async def job() -> None:

@@ -46,10 +46,9 @@ from bot.wecom_inbound import MAX_BODY_BYTES, CallbackCrypto, CallbackRejected, 
 from bot.wecom_render import Outgoing, action_from_key, file_message, render, text_messages
 from handlers import Dialogue, Inbound, InboundFile, Reply
 from handlers.catalogue import t
-from handlers.check_commands import parse_environment
 from handlers.commands import Command, parse_command
 from handlers.credential_report import find_credentials
-from handlers.turn import Later
+from handlers.turn import Later, parse_environment
 from storage import StoreTransaction
 from storage import wecom as wecom_store
 

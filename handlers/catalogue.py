@@ -310,6 +310,22 @@ _M: dict[str, tuple[str, str]] = {
         "🎉 四个步骤都完成了！用 SecretId、SecretKey、应用号和用户 ID（主账号或绑定策略的子账号）即可调用腾讯电子签 API。回复「状态」查看全部信息，「修改 字段 新值」更正任何一项。",
         "🎉 All four stages are done! With the SecretId, SecretKey, app ID and the user ID (main account or the sub-account holding the policy) you can call E-Sign. Reply 'status' to see everything, 'edit <field> <value>' to correct anything.",
     ),
+    "ui.complete_next.test": (
+        "联调完成、准备上线时，回复「开始 正式」为正式环境开一个新案例：企业与应用信息会带过去，正式账号、实名、应用号和密钥重新走一遍。",
+        "When joint debugging is done and you are ready to go live, reply 'start prod' to open a new case for production: the organisation and app details carry over; the production account, real-name verification, app ID and keys are done again.",
+    ),
+    "ui.carried": (
+        "从案例 #{case_id} 带过来的信息：{fields}。如有不同，用「修改 字段 新值」更正。",
+        "Carried over from case #{case_id}: {fields}. If anything differs here, correct it with 'edit <field> <value>'.",
+    ),
+    "err.start_usage": (
+        "用法：开始（继续当前案例），或 开始 正式 / 开始 联调（为该环境开始案例）。",
+        "Usage: start (resume this case), or start prod / start test (a case for that environment).",
+    ),
+    "err.start_unfinished": (
+        "案例 #{case_id} 还没有完成，不能为另一个环境开新案例。先完成它；如果只是环境选错了，用「修改 environment 正式」更正。",
+        "Case #{case_id} is not finished yet, so a case for another environment cannot start. Finish it first; if only the environment was wrong, correct it with 'edit environment prod'.",
+    ),
     "ui.confirm_cancel": ("确定要取消案例 #{case_id} 吗？已保存的回答和历史会保留，但这个对话将不再继续它。", "Cancel case #{case_id}? Its answers and history are kept, but this conversation stops working on it."),
     "ui.cancelled": ("案例 #{case_id} 已取消。回复「开始」可开始新的案例。", "Case #{case_id} is cancelled. Reply 'start' to begin a new one."),
     "ui.cancel_kept": ("好的，没有取消，继续。", "OK, not cancelled; let's go on."),
@@ -318,7 +334,7 @@ _M: dict[str, tuple[str, str]] = {
     "ui.file_label": ("{name}（{size} KB）", "{name} ({size} KB)"),
     # -- help -----------------------------------------------------------------------------
     "help.title": ("可用命令（中英文均可）：", "Commands (English or Chinese):"),
-    "help.start": ("开始 / start — 开始或继续接入案例", "start / 开始 — start or resume the onboarding case"),
+    "help.start": ("开始 / start [正式|联调] — 开始或继续接入案例；完成后「开始 正式」为正式环境开新案例", "start / 开始 [prod|test] — start or resume the onboarding case; once it is done, 'start prod' opens a case for production"),
     "help.status": ("状态 / status — 各步骤进度、每个回答及填写人、缺少的信息、等待中的审核；状态 全部 — 所有案例（管理员）", "status / 状态 — progress per stage, every answer with who gave it, what is missing, the waits; status all — every case (admins)"),
     "help.back": ("返回 / back — 回到上一个问题", "back / 返回 — go back to the previous question"),
     "help.skip": ("跳过 / skip — 跳过可选问题", "skip / 跳过 — skip an optional question"),

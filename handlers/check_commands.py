@@ -16,7 +16,6 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from handlers import flow
 from handlers.credential_report import (
     ENVIRONMENTS,
     CredentialReport,
@@ -25,10 +24,9 @@ from handlers.credential_report import (
     mask_secret_id,
     render_report,
 )
-from handlers.flow import FIELDS
 from handlers.services import CredentialChecker
 from handlers.shapes import Choice, Reply
-from handlers.turn import Turn, option_labels
+from handlers.turn import Turn, parse_environment
 from handlers.wait_tracking import end_wait
 from storage import CaseStore, StoreTransaction
 from storage.credential_checks import CheckResultRecord, record_check
@@ -77,14 +75,6 @@ def credentials_request(turn: Turn, environment: str | None) -> Reply:
     order = [chosen, *(e for e in ENVIRONMENTS if e != chosen)]
     choices = tuple(Choice(value=e, label=turn.t(f"opt.environment.{e}")) for e in order)
     return Reply(kind="credentials", text=turn.t("cred.ask"), choices=choices, private=True)
-
-
-def parse_environment(text: str) -> str | None:
-    """``test`` / ``prod`` in any of the words the environment question accepts (not the
-    option numbers: ``check 1`` means nothing)."""
-    if text.strip().isdigit():
-        return None
-    return flow.match_option(FIELDS["environment"], text.strip(), option_labels)
 
 
 # -- keys in messages -------------------------------------------------------------------------

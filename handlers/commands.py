@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from handlers.flow import FIELDS
+
 
 class Command(StrEnum):
     START = "start"
@@ -34,10 +36,18 @@ class CommandSpec:
     command: Command
     words: tuple[str, ...]
     takes_args: bool = False
+    arg_words: frozenset[str] = frozenset()
+    """For a command without ``takes_args``: the one-word arguments that still make it a
+    command without the slash (``start prod``), while ``Start Ltd`` stays an answer."""
+
+
+def _environment_words() -> frozenset[str]:
+    field = FIELDS["environment"]
+    return frozenset(w.casefold() for o in field.options for w in (o.value, *o.aliases))
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec(Command.START, ("start", "开始", "begin")),
+    CommandSpec(Command.START, ("start", "开始", "begin"), arg_words=_environment_words()),
     CommandSpec(Command.HELP, ("help", "帮助", "?", "？", "h")),
     CommandSpec(Command.STATUS, ("status", "状态", "进度"), takes_args=True),
     CommandSpec(Command.BACK, ("back", "返回", "上一步")),
@@ -88,6 +98,7 @@ def parse_command(text: str) -> ParsedCommand | None:
     if spec is None:
         return None
     args = parts[1].strip() if len(parts) > 1 else ""
-    if args and not spec.takes_args and not explicit:
+    if args and not spec.takes_args and not explicit \
+            and unicodedata.normalize("NFKC", args).casefold() not in spec.arg_words:
         return None
     return ParsedCommand(spec.command, args, parts[0])

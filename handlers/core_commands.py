@@ -9,13 +9,15 @@ from handlers import flow
 from handlers.catalogue import labels, normalise_lang
 from handlers.commands import HELP_ORDER, Command, ParsedCommand
 from handlers.flow import FIELDS, Kind
-from handlers.render import field_label, progress_text
+from handlers.render import field_label, field_labels, progress_text
 from handlers.shapes import Choice, Reply
 from handlers.status import render_status
-from handlers.turn import Turn, fold
+from handlers.turn import Turn, fold, parse_environment
 from handlers.validators import Invalid
 
 CONFIRM_STEP = "confirm_cancel"
+ENVIRONMENT_STEP = flow.STEPS_BY_NAME["environment"]
+"""The question ``start prod`` answers."""
 _YES_WORDS = {"yes", "y", "ok", "是", "是的", "确认", "确定", "确认取消", "1"}
 _LANG_WORDS = {"zh": "zh", "zh-cn": "zh", "cn": "zh", "中文": "zh", "chinese": "zh",
                "en": "en", "english": "en", "英文": "en", "英语": "en"}
@@ -32,17 +34,58 @@ def help_reply(turn: Turn) -> Reply:
     return Reply(kind="help", text="\n".join(lines), private=True)
 
 
-def start_case(turn: Turn) -> list[Reply]:
-    """Open a case for this conversation (there is none yet)."""
+def start_case(turn: Turn, args: str = "", *, carried_from: int | None = None) -> list[Reply]:
+    """Open a case for this conversation (it has no active one). ``start prod`` answers the
+    environment question at once; ``carried_from`` is the finished case whose organisation and
+    app answers the new one begins with."""
+    environment = parse_environment(args) if args else None
+    if args and environment is None:
+        return [turn.error("err.start_usage")]
+    previous = dict(turn.answers)
     turn.case = turn.tx.create_case(
         turn.msg.conversation, turn.lang, turn.msg.user_id, turn.msg.display_name, turn.now
     )
-    turn.tx.note(turn.case.id, "start", None, **turn.who())
-    return [turn.reply("info", "ui.welcome"), *turn.ask(turn.current_step(), intro=True, header=True)]
+    turn.answers, turn.focus = {}, None
+    turn.tx.note(turn.case.id, "start", None if carried_from is None else {"from_case": carried_from},
+                 **turn.who())
+    replies = [turn.reply("info", "ui.welcome")]
+    if carried_from is not None:
+        # In the flow's order, each still credited to whoever gave it.
+        carried = [key for key, field in FIELDS.items() if field.carries_over and key in previous]
+        for key in carried:
+            answer = previous[key]
+            turn.tx.put_answer(turn.case.id, key, answer.value, kind="carried",
+                               user_id=answer.user_id, user_name=answer.user_name, at=answer.at)
+            turn.answers[key] = answer
+        replies.append(turn.reply("info", "ui.carried", case_id=carried_from,
+                                  fields=field_labels(carried, turn.lang) or "—"))
+    if environment is None:
+        return [*replies, *turn.ask(turn.current_step(), intro=True, header=True)]
+    return [*replies, *turn.answer(ENVIRONMENT_STEP, ENVIRONMENT_STEP.fields, environment)]
+
+
+def start_next_case(turn: Turn, args: str) -> list[Reply]:
+    """``start prod`` (or any environment) once every stage of this case is done: the case is
+    closed as completed and a new one opens for that environment, so the test case's history
+    stays as it was and production gets its own account, reviews and app ID."""
+    case = turn.require_case()
+    environment = parse_environment(args)
+    if environment is None:
+        return [turn.error("err.start_usage"), *turn.reask()]
+    if turn.current_step() is not None:
+        if ENVIRONMENT_STEP.fields[0] not in turn.answers:  # a fresh case: this is its answer
+            return turn.answer(ENVIRONMENT_STEP, ENVIRONMENT_STEP.fields, environment)
+        return [turn.error("err.start_unfinished", case_id=case.id), *turn.reask()]
+    turn.tx.update_case(case.id, state="completed", pending_confirm=None, closed_at=turn.now,
+                        updated_at=turn.now)
+    turn.tx.note(case.id, "close", "completed", **turn.who())
+    return start_case(turn, args, carried_from=case.id)
 
 
 def cmd_start(turn: Turn, args: str) -> list[Reply]:
     case = turn.require_case()
+    if args:
+        return start_next_case(turn, args)
     if turn.msg.lang and normalise_lang(turn.msg.lang) != turn.lang:
         # Opening an existing case with an explicit language (console --lang) switches it.
         turn.lang = normalise_lang(turn.msg.lang)

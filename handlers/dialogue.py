@@ -49,8 +49,8 @@ COMMAND_HANDLERS: Mapping[Command, CommandHandler] = MappingProxyType({
 })
 """Which function runs each command; a feature adds its command here."""
 
-COMMANDS_WITH_ARGS = frozenset({Command.EDIT, Command.LANG, Command.EMAIL, Command.STATUS, Command.REVIEW,
-                                Command.CHECK})
+COMMANDS_WITH_ARGS = frozenset({Command.START, Command.EDIT, Command.LANG, Command.EMAIL,
+                                Command.STATUS, Command.REVIEW, Command.CHECK})
 
 ANSWER_HOOKS: tuple[AnswerHook, ...] = (reviews.on_answer, files.offer_workbook,)
 """Run after every stored answer, inside the same transaction (a feature reacts to an answer
@@ -176,7 +176,7 @@ def _without_case(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
         return _command(turn, command)  # "status all" (admins) needs no case here
     if command is None or command.command is not Command.START:
         return [turn.error("err.no_case")]
-    return core.start_case(turn)
+    return core.start_case(turn, command.args)
 
 
 def _command(turn: Turn, command: ParsedCommand) -> list[Reply]:

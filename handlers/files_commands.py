@@ -30,7 +30,7 @@ from handlers.file_contents import (
     needs_materials,
     whitelist_names,
 )
-from handlers.render import DISPLAY_ZONE, field_label, local_time, option_label
+from handlers.render import DISPLAY_ZONE, field_labels, local_time, option_label
 from handlers.services import ApplicationFiles, Mailer, MailError, OutgoingEmail, PackageImage
 from handlers.shapes import Choice, OutFile, Reply
 from handlers.turn import Turn, fold
@@ -59,7 +59,7 @@ def today(turn: Turn) -> date:
 
 
 def _labels(turn: Turn, keys: list[str]) -> str:
-    return ("、" if turn.lang == "zh" else ", ").join(field_label(k, turn.lang) for k in keys)
+    return field_labels(keys, turn.lang)
 
 
 # -- building -----------------------------------------------------------------------------

@@ -46,6 +46,11 @@ class Field:
     depends_on: tuple[str, ...] = ()
     personal: bool = False
     """Personal data (resident ID, phone): masked in replies to a shared conversation."""
+    carries_over: bool = False
+    """A fact about the organisation or its app that holds in either environment, so the case
+    for the next environment (``start prod`` after the test case) begins with it. What belongs
+    to one account or one review (UIN, verification, real-name and app-ID progress, the app ID,
+    the licence upload) does not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,44 +105,44 @@ _FIELDS: tuple[Field, ...] = (
         ("waiting", ("等待", "已提交", "wait", "submitted")),
         ("verified", ("已验证", "已完成", "done", "完成")))),
     Field("uin", Kind.TEXT, v.uin),
-    Field("enterprise_name", Kind.TEXT, v.organisation_name),
+    Field("enterprise_name", Kind.TEXT, v.organisation_name, carries_over=True),
     Field("realname_route", Kind.CHOICE, options=_options(
         ("online", ("线上",)), ("offline", ("线下",)))),
     Field("org_type", Kind.CHOICE, options=_options(
         ("enterprise", ("企业", "company")),
         ("individual", ("个体", "个体户", "个体工商户", "individual business")),
         ("government", ("政府", "事业单位", "政府/事业单位", "public institution")),
-        ("other", ("其他", "其他组织", "other organisation", "other organization")))),
-    Field("uscc", Kind.TEXT, v.uscc_number),
-    Field("business_reg_no", Kind.TEXT, v.business_reg_no),
+        ("other", ("其他", "其他组织", "other organisation", "other organization"))), carries_over=True),
+    Field("uscc", Kind.TEXT, v.uscc_number, carries_over=True),
+    Field("business_reg_no", Kind.TEXT, v.business_reg_no, carries_over=True),
     Field("cert_type", Kind.CHOICE, options=_options(
         ("uscc", ("统一社会信用代码", "credit code")),
-        ("institution_cert", ("事业单位法人证书", "certificate")))),
-    Field("cert_number", Kind.TEXT, v.cert_number, depends_on=("cert_type",)),
-    Field("org_code", Kind.TEXT, v.org_code),
-    Field("legal_rep", Kind.TEXT, v.person_name),
-    Field("operator_name", Kind.TEXT, v.person_name),
-    Field("operator_id_number", Kind.TEXT, v.resident_id, personal=True),
-    Field("contact_name", Kind.TEXT, v.person_name),
-    Field("contact_phone", Kind.TEXT, v.phone, personal=True),
-    Field("org_email", Kind.TEXT, v.email),
+        ("institution_cert", ("事业单位法人证书", "certificate"))), carries_over=True),
+    Field("cert_number", Kind.TEXT, v.cert_number, depends_on=("cert_type",), carries_over=True),
+    Field("org_code", Kind.TEXT, v.org_code, carries_over=True),
+    Field("legal_rep", Kind.TEXT, v.person_name, carries_over=True),
+    Field("operator_name", Kind.TEXT, v.person_name, carries_over=True),
+    Field("operator_id_number", Kind.TEXT, v.resident_id, personal=True, carries_over=True),
+    Field("contact_name", Kind.TEXT, v.person_name, carries_over=True),
+    Field("contact_phone", Kind.TEXT, v.phone, personal=True, carries_over=True),
+    Field("org_email", Kind.TEXT, v.email, carries_over=True),
     Field("license_image", Kind.IMAGE),
     Field("realname_status", Kind.CHOICE, options=_options(
         ("not_submitted", ("未提交", "not submitted")),
         ("submitted", ("已提交", "审核中", "waiting", "等待")),
         ("approved", ("通过", "已通过", "pass", "passed")),
         ("rejected", ("驳回", "未通过", "拒绝", "failed")))),
-    Field("app_name", Kind.TEXT, v.app_name),
+    Field("app_name", Kind.TEXT, v.app_name, carries_over=True),
     Field("app_type", Kind.CHOICE, options=_options(
         ("PC Web", ("pc", "web", "网页", "pc网页")),
         ("APP(IOS)", ("ios", "iphone", "app ios")),
         ("APP(Android)", ("android", "安卓", "app android")),
         ("微信小程序", ("小程序", "wechat mini program", "mini program", "miniprogram")),
         ("H5", ("h5页面", "mobile web")),
-        ("其他", ("other", "others", "其它")))),
-    Field("app_description", Kind.TEXT, v.app_description),
+        ("其他", ("other", "others", "其它"))), carries_over=True),
+    Field("app_description", Kind.TEXT, v.app_description, carries_over=True),
     Field("whitelist_interfaces", Kind.MULTI, options=_options(
-        *WHITELIST_INTERFACES[:-1], ("FaceVerification", ("人脸核身", "face", "人脸")))),
+        *WHITELIST_INTERFACES[:-1], ("FaceVerification", ("人脸核身", "face", "人脸"))), carries_over=True),
     Field("app_status", Kind.CHOICE, options=_options(
         ("not_sent", ("未发送", "not sent")),
         ("sent", ("已发送", "审核中", "waiting", "等待", "submitted")),

@@ -6,7 +6,7 @@ value the same way everywhere, masking personal data in shared conversations.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +20,11 @@ DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
 
 def field_label(key: str, lang: str) -> str:
     return t(f"field.{key}", lang)
+
+
+def field_labels(keys: Iterable[str], lang: str) -> str:
+    """Several fields' names as a list in running text."""
+    return ("、" if lang == "zh" else ", ").join(field_label(k, lang) for k in keys)
 
 
 def option_label(key: str, value: str, lang: str) -> str:

@@ -49,6 +49,14 @@ def option_labels(key: str, value: str) -> tuple[str, ...]:
     return labels(f"opt.{key}.{value}")
 
 
+def parse_environment(text: str) -> str | None:
+    """``test`` / ``prod`` in any of the words the environment question accepts (not the
+    option numbers: ``check 1`` or ``start 2`` mean nothing)."""
+    if text.strip().isdigit():
+        return None
+    return flow.match_option(FIELDS["environment"], text.strip(), option_labels)
+
+
 class Turn:
     """The case as this turn sees it, inside the turn's transaction."""
 
@@ -131,7 +139,9 @@ class Turn:
         """The question for ``step``; ``intro`` adds the console steps it needs, ``header`` the
         stage's name (on entering a stage or resuming)."""
         if step is None:
-            return [self.reply("done", "ui.complete")]
+            nxt = f"ui.complete_next.{self.values.get('environment')}"
+            text = self.t("ui.complete") + ("\n" + self.t(nxt) if has(nxt) else "")
+            return [Reply(kind="done", text=text)]
         replies: list[Reply] = []
         lead = [self.t("ui.stage_header", stage=self.t(f"stage.{step.stage}"))] if header else []
         if intro and step.intro:

@@ -66,7 +66,8 @@ def wait_lines(waits: Sequence[store.WaitRecord], today: date, lang: str) -> lis
 
 def _stage(tx: StoreTransaction, case: CaseRecord, has_open: bool, lang: str) -> str:
     if case.state != "active":
-        return t("reviews.status.all_cancelled", lang)
+        return t("reviews.status.all_done" if case.state == "completed"
+                 else "reviews.status.all_cancelled", lang)
     step = flow.STEPS_BY_NAME.get(case.current_step or "")
     if step is None:
         if case.completed_at:

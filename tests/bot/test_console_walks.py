@@ -116,3 +116,52 @@ def test_transfer_wait_explains_the_amount_and_the_two_tries(tmp_path: Path) -> 
     out = run_console(tmp_path, ["1", "2", "2", "status"])
     assert "0.01–0.99" in out and "连续输错两次" in out
     assert "⏳ 第 1 步：腾讯云企业账号与对公打款认证 — 等待腾讯审核/打款" in out
+
+
+TEST_OFFLINE = ["1", "1", "100016315204", "测试科技有限公司", "2", "1", "9144030071526726XG",
+                "张三", "李四", "13812345678", "ops@example.com", "<image>", "2", "3",
+                *STAGE_3, "1"]
+"""The test environment walked to the end on the offline route (organisation details given)."""
+
+
+def test_a_finished_test_case_is_followed_by_a_production_case_that_keeps_the_organisation(
+        tmp_path: Path, image: Path) -> None:
+    out = run_console(tmp_path, [str(image) if x == "<image>" else x for x in TEST_OFFLINE])
+    assert "回复「开始 正式」为正式环境开一个新案例" in out  # the finished test case says what is next
+    assert "不能为另一个环境开新案例" not in out
+
+    out = run_console(tmp_path, ["开始 正式", "2", "status"], user="bob")
+    assert "从案例 #1 带过来的信息：企业名称、组织类型、统一社会信用代码、法人代表、组织联系人、联系方式、组织邮箱、应用名称、应用类型、应用简介、白名单接口" in out, out
+    assert "✔ 已保存「环境」：正式环境" in out
+    status = out[out.index("案例 #2 · 正式环境"):]
+    assert "企业名称：测试科技有限公司 — alice" in status  # still credited to who gave it
+    assert "主账号 UIN" in status.split("还缺：")[1]  # the production account is asked again
+    with sqlite3.connect(tmp_path / "esignbot.db") as conn:
+        cases = conn.execute("SELECT id, state, closed_at IS NOT NULL FROM cases ORDER BY id").fetchall()
+        assert cases == [(1, "completed", 1), (2, "active", 0)]
+        second = dict(conn.execute("SELECT field, value FROM answers WHERE case_id = 2").fetchall())
+        first = dict(conn.execute("SELECT field, value FROM answers WHERE case_id = 1").fetchall())
+        kinds = dict(conn.execute("SELECT field, kind FROM history WHERE case_id = 2 AND field IS NOT NULL "
+                                  "AND kind = 'carried'").fetchall())
+    assert json.loads(second["environment"]) == "prod"
+    assert json.loads(second["has_verified_account"]) == "no"
+    for field in ("enterprise_name", "uscc", "legal_rep", "contact_phone", "app_name", "whitelist_interfaces"):
+        assert second[field] == first[field] and kinds[field] == "carried", field
+    for field in ("uin", "realname_route", "license_image", "realname_status", "app_status", "app_id",
+                  "key_owner"):
+        assert field not in second, field
+    assert first["app_id"]  # the test case keeps everything it had
+
+
+def test_start_with_an_environment_opens_a_case_there_and_refuses_while_unfinished(
+        tmp_path: Path) -> None:
+    out = run_console(tmp_path, ["start prod"])
+    assert "✔ 已保存「环境」：正式环境" in out
+    out = run_console(tmp_path, ["开始 联调", "start sandbox please"])
+    assert "案例 #1 还没有完成" in out
+    with sqlite3.connect(tmp_path / "esignbot.db") as conn:
+        assert conn.execute("SELECT id, state FROM cases").fetchall() == [(1, "active")]
+        assert conn.execute("SELECT value FROM answers WHERE field = 'environment'").fetchall() == [('"prod"',)]
+    # "Start Ltd" and the like stay answers: only an environment word makes "start" a command.
+    out = run_console(tmp_path, ["1", "1", "100016315204", "Start Ltd", "status"])
+    assert "企业名称：Start Ltd" in out

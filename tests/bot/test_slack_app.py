@@ -188,6 +188,17 @@ def test_a_whole_onboarding_in_a_channel_thread(world: SlackWorld) -> None:
     notes = world.posts("CFULL", "chat.postEphemeral")
     assert any("私信" in n.text() for n in notes)
 
+    # Going live: the case for production gets a thread of its own, opened by what carried over.
+    calls = thread.command("start prod")
+    opened = [c for c in calls if c.method == "chat.postMessage"]
+    assert "thread_ts" not in opened[0].params and "从案例 #1 带过来的信息" in texts(opened)
+    assert thread.root != root and opened[0].answer["ts"] == thread.root
+    assert all(c.params.get("thread_ts") == thread.root for c in opened[1:])
+    assert "企业账号" in thread.question().text()
+    thread.click("是，已完成对公打款认证")
+    assert world.answers("CFULL")["has_verified_account"] == "yes"
+    assert world.answers("CFULL")["uscc"] == "9144030071526726XG"
+
 
 def test_commit_happens_before_the_acknowledgement_and_replies_after_it(world: SlackWorld) -> None:
     world.api.hold("chat.postMessage")
