@@ -18,7 +18,7 @@ from tests.conftest import Chat, png_bytes
 
 COMMANDS = ["start", "help", "status", "back", "skip", "cancel", "yes", "no", "lang en", "lang zh",
             "edit", "edit org_type", "edit uin 100016315204", "edit org_type 3", "edit cert_type 1",
-            "edit app_description " + "长" * 101, "/start now"]
+            "edit app_description " + "长" * 101, "/start now", "start prod", "开始 联调", "start Ltd"]
 ANSWERS = ["1", "2", "3", "4", "100016315204", "测试科技有限公司", "9144030071526726XG", "张三",
            "13812345678", "ops@example.com", "110108000000016", "11010519491231002X", "71526726X",
            "事证第110000001234号", "none", "1,2", "yDCWpUUckpvv76rqUxjIE8qvXHjCqG4t"]
