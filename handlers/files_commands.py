@@ -58,10 +58,6 @@ def today(turn: Turn) -> date:
     return turn.clock_now.astimezone(DISPLAY_ZONE).date()
 
 
-def _labels(turn: Turn, keys: list[str]) -> str:
-    return field_labels(keys, turn.lang)
-
-
 # -- building -----------------------------------------------------------------------------
 def _package_images(turn: Turn) -> tuple[list[PackageImage], list[str]]:
     """The uploaded images the offline package holds, and the fields (images included) it
@@ -109,7 +105,7 @@ def cmd_excel(turn: Turn, args: str) -> list[Reply]:
         return [turn.error("files.unavailable")]
     missing = missing_for_workbook(turn.values)
     if missing:
-        return [turn.error("files.workbook_missing", fields=_labels(turn, missing)), *turn.reask()]
+        return [turn.error("files.workbook_missing", fields=field_labels(missing, turn.lang)), *turn.reask()]
     values, day = turn.values, today(turn)
     _hand_over(turn, lambda: files.application_workbook(values, day), "files.workbook_ready")
     return []
@@ -126,7 +122,7 @@ def cmd_materials(turn: Turn, args: str) -> list[Reply]:
         return [turn.reply("info", "files.materials_online")]
     images, missing = _package_images(turn)
     if missing:
-        return [turn.error("files.materials_missing", fields=_labels(turn, missing)), *turn.reask()]
+        return [turn.error("files.materials_missing", fields=field_labels(missing, turn.lang)), *turn.reask()]
     values, day = turn.values, today(turn)
     # The package holds full personal data (resident ID, phone): meant for the one who asked.
     _hand_over(turn, lambda: files.materials_package(values, images, day), "files.materials_ready",
@@ -178,13 +174,13 @@ def draft_email(turn: Turn, files: ApplicationFiles) -> EmailDraft:
         images, materials_missing = _package_images(turn)
         if materials_missing:
             images = None
-            fields = _labels(turn, materials_missing)
+            fields = field_labels(materials_missing, turn.lang)
             if workbook_missing:
                 draft.reasons.append(turn.t("files.materials_missing", fields=fields))
             else:
                 draft.notes.append(turn.t("files.mail_without_materials", fields=fields))
     if workbook_missing:
-        sentence = turn.t("files.workbook_missing", fields=_labels(turn, workbook_missing))
+        sentence = turn.t("files.workbook_missing", fields=field_labels(workbook_missing, turn.lang))
         (draft.notes if images is not None else draft.reasons).insert(0, sentence)
     if not workbook_missing or images is not None:
         draft.build = partial(_write_email, files, values, today(turn), not workbook_missing,
@@ -249,14 +245,13 @@ def cmd_email(turn: Turn, args: str) -> list[Reply]:
     if draft.build is None:
         return [turn.error("files.mail_nothing", reasons=" ".join(draft.reasons)), *turn.reask()]
     turn.tx.update_case(turn.require_case().id, pending_confirm=EMAIL_CONFIRM_STEP)
-    turn.later.append(_preview_later(turn.lang, mailer.sender, draft))
+    turn.later.append(_preview_later(turn.lang, mailer.sender, draft.build, draft.notes))
     return []
 
 
-def _preview_later(lang: str, sender: str, draft: EmailDraft) -> Callable[[], list[Reply]]:
+def _preview_later(lang: str, sender: str, build: Callable[[], OutgoingEmail],
+                   notes: list[str]) -> Callable[[], list[Reply]]:
     """The preview, once the files are built (after the commit): exactly what would leave."""
-    build, notes = draft.build, draft.notes
-    assert build is not None
 
     def preview() -> list[Reply]:
         email = build()
