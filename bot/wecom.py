@@ -59,6 +59,8 @@ log = logging.getLogger("esignbot.wecom")
 
 PATH = "/wecom/callback"
 _IMAGE_SUFFIX = {"image/png": ".png", "image/jpeg": ".jpg"}
+_REPEAT_WINDOW_S = 1800
+"""WeCom's duplicate check window for outbox deliveries (its default; a lease is 5 minutes)."""
 _NAME_TIMEOUT_S = 1.5
 """How long a name lookup may take before the input goes ahead under the UserID (WeCom waits
 5 s for the callback)."""
@@ -364,8 +366,12 @@ class WeComPlatform:
         if replies:
             self._outbox.submit(self._safely, self._deliver, list(replies), audience)
 
-    def _deliver(self, replies: list[Reply], audience: Audience, strict: bool = False) -> None:
-        """Send replies in order; ``strict`` raises on the first refusal instead of going on."""
+    def _deliver(self, replies: list[Reply], audience: Audience, outbox: bool = False) -> None:
+        """Send replies in order. An ``outbox`` delivery raises on the first refusal instead of
+        going on (the outbox tries again later) and asks WeCom to drop a repeat of the same
+        message: the outbox sends at least once, so after a crash between sending and marking
+        sent the same announcement goes out again, and WeCom's duplicate check (same request
+        within ``_REPEAT_WINDOW_S``) keeps members from receiving it twice."""
         everyone = self._everyone(audience)
         if not everyone:
             log.warning("WeCom: nobody to send to in case %s", audience.case_id)
@@ -373,24 +379,27 @@ class WeComPlatform:
         for reply in replies:
             for outgoing in render(reply, audience.lang):
                 users = [audience.actor] if outgoing.private and audience.actor else everyone
-                self._send(outgoing, users, audience.lang, strict)
+                self._send(outgoing, users, audience.lang, outbox)
 
-    def _send(self, outgoing: Outgoing, users: list[str], lang: str, strict: bool) -> None:
+    def _send(self, outgoing: Outgoing, users: list[str], lang: str, outbox: bool) -> None:
         try:
             if outgoing.upload is not None:
                 upload = outgoing.upload
                 media_id = self.api.upload_file(upload.name, upload.content, upload.mime)
                 self.api.send(users, file_message(media_id))
+            elif outbox:
+                self.api.send(users, {**outgoing.message, "enable_duplicate_check": 1,
+                                      "duplicate_check_interval": _REPEAT_WINDOW_S})
             else:
                 self.api.send(users, outgoing.message)
         except WeComApiError as problem:
             log.warning("WeCom %s failed (errcode %s)", problem.operation, problem.code)
-            if strict:
+            if outbox:
                 raise
             if outgoing.upload is not None:
                 for fallback in text_messages(t("wecom.file_failed", lang,
                                                 name=outgoing.upload.name)):
-                    self._send(fallback, users, lang, strict)
+                    self._send(fallback, users, lang, outbox)
 
     def _close_card(self, message: WeComMessage, audience: Audience, refused: bool) -> None:
         """Turn the tapped card's buttons into one label, so it cannot be answered twice."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -69,6 +70,9 @@ class FakeWeComApi:
         self.media: dict[str, tuple[bytes, str, str]] = {}
         self.uploads: dict[str, Upload] = {}
         self.names: dict[str, str] = {}
+        self.dropped: list[dict[str, Any]] = []
+        """``message/send`` bodies WeCom's duplicate check dropped (same body, within the window)."""
+        self._recent: dict[str, float] = {}
         """The directory ``user/get`` reads: UserID → name (others: errcode 60111)."""
         self._tokens: set[str] = set()
         self._gate = threading.Event()
@@ -170,6 +174,9 @@ class FakeWeComApi:
             assert payload is not None
             if payload.get("msgtype") == "template_card":
                 answer["response_code"] = uuid.uuid4().hex
+            if self._repeated(payload):
+                self.dropped.append(payload)  # accepted, and not delivered again
+                payload = None
         elif path == "media/upload":
             answer = self._upload(handler, query, body or b"")
         elif path == "media/get":
@@ -207,6 +214,18 @@ class FakeWeComApi:
         handler.send_header("Content-Length", str(len(data)))
         handler.end_headers()
         handler.wfile.write(data)
+
+    def _repeated(self, payload: dict[str, Any]) -> bool:
+        """WeCom's duplicate check: with ``enable_duplicate_check`` 1, the same request body
+        within ``duplicate_check_interval`` seconds (default 1800) is not delivered again."""
+        if payload.get("enable_duplicate_check") != 1:
+            return False
+        key = json.dumps(payload, sort_keys=True, ensure_ascii=False)
+        now, last = time.monotonic(), self._recent.get(key)
+        if last is not None and now - last < int(payload.get("duplicate_check_interval", 1800)):
+            return True
+        self._recent[key] = now
+        return False
 
     def _gettoken(self, query: dict[str, str]) -> dict[str, Any]:
         if query.get("corpid") != self.corp_id or query.get("corpsecret") != self.secret:
