@@ -323,6 +323,7 @@ class WeComPlatform:
         with self.dialogue.store.transaction() as tx:
             case_id = wecom_store.case_of_event(tx, message.event_id)
             if case_id is not None:
+                wecom_store.inherit_members(tx, case_id, self.conversation)
                 wecom_store.add_member(tx, case_id, message.user_id, self._now())
             else:
                 # No case took the input, or it just ended one (cancel): its members are

@@ -34,6 +34,21 @@ def add_member(tx: StoreTransaction, case_id: int, user_id: str, at: str) -> Non
     )
 
 
+def inherit_members(tx: StoreTransaction, case_id: int, conversation: str) -> None:
+    """A corp's new case (after a cancel, or ``start prod`` after the test case) begins with
+    the members of the case before it: they chat with the app for the corp, not for one case,
+    and would otherwise hear nothing of the new case until they wrote again."""
+    if tx.db.execute("SELECT 1 FROM wecom_members WHERE case_id = ?", [case_id]).fetchone():
+        return
+    tx.db.execute(
+        "INSERT INTO wecom_members (case_id, user_id, first_seen, last_seen) "
+        "SELECT ?, user_id, first_seen, last_seen FROM wecom_members WHERE case_id = "
+        "(SELECT max(id) FROM cases WHERE conversation = ? AND id < ?) "
+        "ON CONFLICT (case_id, user_id) DO NOTHING",
+        [case_id, conversation, case_id],
+    )
+
+
 def members(tx: StoreTransaction, case_id: int) -> list[str]:
     """The members of a case, in the order they joined it."""
     rows = tx.db.execute(

@@ -471,3 +471,9 @@ def test_cancelling_by_card_is_told_to_every_member(served: Served) -> None:
     for user in ("alice", "bob"):
         served.api.wait_for(lambda api, u=user: any("案例 #1 已取消" in t for t in api.texts_to(u)))
     assert served.rows("SELECT state FROM cases") == [("cancelled",)]
+    # The corp's next case is still everyone's: bob hears it start without messaging again.
+    before = len(served.api.texts_to("bob"))
+    served.say("alice", "开始")
+    served.api.wait_for(lambda api: any("你好" in t for t in api.texts_to("bob")[before:]))
+    assert served.rows("SELECT case_id, user_id FROM wecom_members WHERE case_id = 2 "
+                       "ORDER BY user_id") == [(2, "alice"), (2, "bob")]
