@@ -80,8 +80,7 @@ def export_case(tx: StoreTransaction, case_id: int) -> dict[str, Any] | None:
                 f'"{column}" IN (SELECT "{parent_column}" FROM "{table}" WHERE case_id = ?)',
                 [case_id])
     tables.setdefault("mail_findings", []).extend(_rows(
-        tx, "mail_findings", "case_id IS NOT ? AND EXISTS "
-        "(SELECT 1 FROM json_each(mail_findings.candidates) WHERE value = ?)", [case_id, case_id]))
+        tx, "mail_findings", f"case_id IS NOT ? AND {mail.NAMES_CASE}", [case_id, case_id]))
     return {
         "case": {name: getattr(case, name) for name in case.__dataclass_fields__},
         "answers": {field: {"value": a.value, "user_id": a.user_id, "user_name": a.user_name,

@@ -15,7 +15,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,20 +190,18 @@ class StoreTransaction:
             "SELECT field, value, user_id, user_name, at FROM answers WHERE case_id = ?",
             [case_id],
         ).fetchall()
-        return {
-            field: AnswerRecord(field, _load(self._opened(value)), user_id, user_name, at)
-            for field, value, user_id, user_name, at in rows
-        }
+        return {row[0]: self._answer_record(row) for row in rows}
 
     def answer(self, case_id: int, field: str) -> AnswerRecord | None:
         """One answer, for a caller that needs only it (the others are not read or unsealed)."""
         row = self._db.execute(
-            "SELECT value, user_id, user_name, at FROM answers WHERE case_id = ? AND field = ?",
+            "SELECT field, value, user_id, user_name, at FROM answers WHERE case_id = ? AND field = ?",
             [case_id, field],
         ).fetchone()
-        if row is None:
-            return None
-        value, user_id, user_name, at = row
+        return None if row is None else self._answer_record(row)
+
+    def _answer_record(self, row: Sequence[Any]) -> AnswerRecord:
+        field, value, user_id, user_name, at = row
         return AnswerRecord(field, _load(self._opened(value)), user_id, user_name, at)
 
     def put_answer(

@@ -218,6 +218,10 @@ def assign(tx: StoreTransaction, finding_id: int, case_id: int) -> bool:
     return cursor.rowcount == 1
 
 
+NAMES_CASE = "EXISTS (SELECT 1 FROM json_each(mail_findings.candidates) WHERE value = ?)"
+"""SQL condition: the finding lists the case (the ``?``) among its candidates."""
+
+
 def forget_case(tx: StoreTransaction, case_id: int) -> dict[str, int]:
     """Before a case is erased: take it out of the findings that name it only inside their
     ``candidates`` list, which no foreign key sees. A finding that named no other case is
@@ -225,8 +229,7 @@ def forget_case(tx: StoreTransaction, case_id: int) -> dict[str, int]:
     since the notice exists only to point at that mail. Returns the rows removed per table."""
     counts = {"mail_findings": 0, "mail_notices": 0}
     rows = tx.db.execute(
-        "SELECT id, case_id, candidates FROM mail_findings WHERE case_id = ? OR EXISTS "
-        "(SELECT 1 FROM json_each(mail_findings.candidates) WHERE value = ?)",
+        f"SELECT id, case_id, candidates FROM mail_findings WHERE case_id = ? OR {NAMES_CASE}",
         [case_id, case_id],
     ).fetchall()
     for finding_id, owner, listed in rows:
