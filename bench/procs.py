@@ -79,7 +79,9 @@ def start(args: list[str], env: dict[str, str], workdir: Path, name: str) -> Ser
 
 
 def start_esignbot(db: Path, env: dict[str, str], workdir: Path, name: str = "esignbot") -> Server:
-    return start(["-m", "bot.cli", "serve", "--db", str(db)], env, workdir, name)
+    log = workdir / f"{name}.log"
+    serve = local_server.start_serve(db, env, log=log, cwd=workdir)
+    return Server(serve.proc, serve.base, log)
 
 
 def start_bare(shape: str, env: dict[str, str], workdir: Path) -> Server:

@@ -42,7 +42,7 @@ from bench.slack_load import (
     open_loop,
 )
 from bench.stats import latency_ms, spread
-from bot.workbook import build_application_workbook
+from bot.files.workbook import build_application_workbook
 from tests.fakes.wecom_api import FakeWeComApi
 
 OURS = "esignbot"

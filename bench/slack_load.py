@@ -36,7 +36,7 @@ from urllib.parse import urlencode
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack_render import (
+from bot.slack.render import (
     ACTION_CHOICE,
     ACTION_MULTI_PICK,
     ACTION_MULTI_SUBMIT,

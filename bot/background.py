@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.file_process import FileBuilderProcess
-from bot.mail_watch import mail_watcher
-from bot.mail_watch import server_hooks as mail_hooks
+from bot.files.process import FileBuilderProcess
+from bot.mail.watch import mail_watcher
+from bot.mail.watch import server_hooks as mail_hooks
 from bot.scheduler import SendingPlatform
 from bot.scheduler import server_hooks as scheduler_hooks
 from bot.server import Hook

@@ -10,11 +10,13 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from bot import admin_cli, check_cli, mail_cli
-from bot.console import ConsoleChat
-from bot.console_notices import console_scheduler, ticking
-from bot.settings import load_settings
-from bot.wiring import ConfigError, build_dialogue, configured_platforms
+from bot import admin
+from bot.console.chat import ConsoleChat
+from bot.console.notices import console_scheduler, ticking
+from bot.credentials import cli as check_cli
+from bot.mail import cli as mail_cli
+from bot.settings import ConfigError, load_settings
+from bot.wiring import build_dialogue, configured_platforms
 from handlers.catalogue import normalise_lang
 
 NOTHING_TO_SERVE = (
@@ -47,7 +49,7 @@ def _console(args: argparse.Namespace) -> int:
         read_secret=getpass.getpass if interactive else None,
     )
     prompt = "> " if interactive else ""
-    # Announcements and reminders for this terminal's case (see bot/console_notices.py).
+    # Announcements and reminders for this terminal's case (see bot/console/notices.py).
     scheduler = console_scheduler(dialogue.store, chat.conversation, sys.stdout, prompt=prompt,
                                   interval_s=settings.esignbot_scheduler_seconds)
     if interactive:
@@ -68,12 +70,12 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.background import background_work
-    from bot.file_process import FileBuilderProcess
-    from bot.mail_watch import MailConfigError
+    from bot.files.process import FileBuilderProcess
+    from bot.mail.watch import MailConfigError
     from bot.server import build_app
 
     settings = load_settings()
-    files = FileBuilderProcess()  # workbooks built off the event loop's GIL (bot/file_process.py)
+    files = FileBuilderProcess()  # workbooks built off the event loop's GIL (bot/files/process.py)
     dialogue = build_dialogue(settings, Path(args.db) if args.db else None, files=files)
     try:
         platforms = configured_platforms(settings, dialogue)
@@ -91,7 +93,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _slack(args: argparse.Namespace) -> int:
-    from bot.slack_cli import run_slack
+    from bot.slack.cli import run_slack
 
     return run_slack(args)
 
@@ -117,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
     check_cli.add_parser(commands)
     mail_cli.add_parser(commands)
-    admin_cli.add_parsers(commands)
+    admin.add_parsers(commands)
     slack = commands.add_parser("slack", help="Slack over Socket Mode, or print the app manifest")
     slack.add_argument("--socket", action="store_true",
                        help="connect over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)")

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
+from handlers.reviews.notices import from_rows, reminder_replies, to_rows
+from handlers.reviews.workdays import in_working_hours, local_date, workdays_between
 from handlers.shapes import Reply
-from handlers.wait_notices import from_rows, reminder_replies, to_rows
-from handlers.workdays import in_working_hours, local_date, workdays_between
 from storage import CaseStore
 from storage import waits as store
 

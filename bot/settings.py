@@ -13,6 +13,13 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+class ConfigError(Exception):
+    """Settings that cannot work; the message names what to set, for a person to read.
+
+    Defined beside the settings (not in ``bot.wiring``) because every platform raises it from
+    its own factory, and ``bot.wiring`` imports the platforms: here nobody imports in a circle."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -27,7 +34,7 @@ class Settings(BaseSettings):
     # How often the scheduler looks for late waits and undelivered notices (seconds).
     esignbot_scheduler_seconds: float = Field(default=10.0, gt=0, le=3600)
     # Personal fields (resident ID, phone) encrypted at rest with this Fernet key when set;
-    # NEW_DATA_KEY only for `esignbot rotate-data-key` (see bot/admin_cli.py).
+    # NEW_DATA_KEY only for `esignbot rotate-data-key` (see bot/admin.py).
     esignbot_data_key: SecretStr | None = None
     esignbot_new_data_key: SecretStr | None = None
 

@@ -9,12 +9,12 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.credentials import build_checker
-from bot.mailer import smtp_mailer
-from bot.materials import ApplicationFileBuilder
+from bot.credentials.checker import build_checker
+from bot.files.materials import ApplicationFileBuilder
+from bot.mail.sending import smtp_mailer
 from bot.server import Platform
-from bot.settings import Settings
-from bot.wecom import wecom_platform
+from bot.settings import ConfigError, Settings
+from bot.wecom.callback import wecom_platform
 from handlers import Dialogue
 from handlers.catalogue import normalise_lang
 from handlers.flow import FIELDS
@@ -23,18 +23,13 @@ from storage import CaseStore
 from storage.case_admin import first_sealed
 from storage.sealing import Sealer, SealingError, parse_key, unreadable
 
-
-class ConfigError(Exception):
-    """Settings that cannot work; the message names what to set, for a person to read."""
-
-
 PlatformFactory = Callable[[Settings, Dialogue], Platform | None]
 """Returns the platform when its settings are present, None when none of them are; raises
 :class:`ConfigError` naming the missing ones when it is only half configured."""
 
 def _slack_platform(settings: Settings, dialogue: Dialogue) -> Platform | None:
     # Imported here: slack_bolt and aiohttp load only when Slack is served, not for `console`.
-    from bot.slack_app import slack_platform
+    from bot.slack.app import slack_platform
 
     return slack_platform(settings, dialogue)
 
@@ -45,7 +40,7 @@ PLATFORM_FACTORIES: tuple[PlatformFactory, ...] = (wecom_platform, _slack_platfo
 
 def build_services(settings: Settings, files: ApplicationFiles | None = None) -> Services:
     """``files``: how the application files are built (inline unless given: ``serve`` gives
-    a :class:`bot.file_process.FileBuilderProcess`)."""
+    a :class:`bot.files.process.FileBuilderProcess`)."""
     return Services(files=files or ApplicationFileBuilder(), mailer=smtp_mailer(settings),
                     credential_checker=build_checker(settings),
                     admins=admin_ids(settings.esignbot_admins))

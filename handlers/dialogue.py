@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
 
-from handlers import check_commands, mail_findings, reviews
 from handlers import core_commands as core
-from handlers import files_commands as files
 from handlers.catalogue import DEFAULT_LANG, normalise_lang, t
 from handlers.commands import Command, ParsedCommand, parse_command
+from handlers.credentials import commands as credentials
+from handlers.files import commands as files
+from handlers.mail import findings
+from handlers.reviews import commands as reviews
 from handlers.services import Services
 from handlers.shapes import Inbound, Reply
 from handlers.turn import AnswerHook, ChoiceCheck, Later, Turn
@@ -45,7 +47,7 @@ COMMAND_HANDLERS: Mapping[Command, CommandHandler] = MappingProxyType({
     Command.MATERIALS: files.cmd_materials,
     Command.EMAIL: files.cmd_email,
     Command.REVIEW: reviews.cmd_review,
-    Command.CHECK: check_commands.cmd_check,
+    Command.CHECK: credentials.cmd_check,
 })
 """Which function runs each command; a feature adds its command here."""
 
@@ -69,7 +71,7 @@ CHOICE_CHECKS: tuple[ChoiceCheck, ...] = (reviews.guard_answer,)
 
 ActionHandler = Callable[[Turn, str, str], list[Reply]]
 ACTION_HANDLERS: Mapping[str, ActionHandler] = MappingProxyType({
-    mail_findings.STEP_PREFIX: lambda turn, target, value: mail_findings.on_action(
+    findings.STEP_PREFIX: lambda turn, target, value: findings.on_action(
         turn, target, value, run_command_text),
 })
 """Clicks on a message that is not the current question, by the prefix of their step
@@ -147,7 +149,7 @@ def _route(turn: Turn) -> list[Reply]:
     msg = turn.msg
     if msg.event_id and not turn.tx.claim_event(msg.event_id, turn.now):
         return []  # the platform retried an input we already applied
-    guarded = check_commands.guard_secrets(turn)  # an API key in the text: nothing is stored
+    guarded = credentials.guard_secrets(turn)  # an API key in the text: nothing is stored
     if guarded is not None:
         return guarded
     if len(msg.text) > MAX_INPUT_CHARS:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from handlers.credential_report import CredentialReport, CredentialRequest
+from handlers.credentials.report import CredentialReport, CredentialRequest
 from handlers.shapes import OutFile
 
 
@@ -74,7 +74,7 @@ class Mailer(Protocol):
 # -- credential check (issue 4) -----------------------------------------------------------
 class CredentialChecker(Protocol):
     """Asks Tencent Cloud whether a SecretId/SecretKey can call E-Sign for a case (the SDK
-    lives in ``bot/credentials.py``). Never raises for what Tencent Cloud answers: every
+    lives in ``bot/credentials/checker.py``). Never raises for what Tencent Cloud answers: every
     refusal, timeout or unreachable host is a result in the report."""
 
     def check(self, request: CredentialRequest) -> CredentialReport: ...

@@ -1,7 +1,7 @@
 """Queries for the mailbox watcher (tables of migration 0007): seen messages, findings, admin
 notices and mailbox faults.
 
-Why here: the watcher (``bot/mail_watch.py``) and the dialogue (``handlers/mail_findings.py``)
+Why here: the watcher (``bot/mail/watch.py``) and the dialogue (``handlers/mail/findings.py``)
 both change these rows, always inside a ``StoreTransaction`` the caller opened, so a message is
 marked seen in the same transaction as the finding it produced, and a click decides a finding in
 the same transaction as the review it records. State changes are conditional ``UPDATE``s, so two

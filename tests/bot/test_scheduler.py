@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.scheduler import Route, Scheduler, slack_mention
+from handlers.reviews.workdays import SHANGHAI
 from handlers.shapes import Reply
-from handlers.workdays import SHANGHAI
 from storage import CaseStore
 from tests.conftest import REPO, Chat, FakeClock
 

@@ -10,9 +10,9 @@ import sqlite3
 import time
 from pathlib import Path
 
-from tests.bot.test_wecom import AES_KEY, AGENT, CORP, SECRET, TOKEN, running, serve, wecom_env
+from tests.bot.wecom.test_callback import AES_KEY, AGENT, CORP, SECRET, TOKEN, running, wecom_env
 from tests.conftest import Chat, run_console
-from tests.fakes.local_server import clean_env
+from tests.fakes.local_server import clean_env, serving
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.wecom_api import FakeWeComApi
 from tests.fakes.wecom_callbacks import WeComCallbacks
@@ -82,32 +82,26 @@ def test_a_wecom_announcement_sent_again_after_a_crash_reaches_nobody_twice(tmp_
     db = tmp_path / "esignbot.db"
     with FakeWeComApi(CORP, SECRET) as api:
         env = wecom_env(api.url, ESIGNBOT_SCHEDULER_SECONDS="0.2")
-        proc, base, log = serve(tmp_path, env)
-        callbacks = WeComCallbacks(base, token=TOKEN, aes_key=AES_KEY, corp_id=CORP, agent_id=AGENT)
-        try:
-            for text in ["start", *TO_TRANSFER_WAIT, "status", "status"]:
-                callbacks.text("alice", text)
-            callbacks.text("bob", "审核 transfer rejected 两次金额输错")
-            api.wait_for(lambda a: any("📣" in t for t in a.texts_to("alice")))
-        finally:
-            callbacks.close()
-            proc.terminate()
-            proc.wait(timeout=60)
+        with serving(db, env) as server:
+            callbacks = WeComCallbacks(server.base, token=TOKEN, aes_key=AES_KEY, corp_id=CORP,
+                                       agent_id=AGENT)
+            try:
+                for text in ["start", *TO_TRANSFER_WAIT, "status", "status"]:
+                    callbacks.text("alice", text)
+                callbacks.text("bob", "审核 transfer rejected 两次金额输错")
+                api.wait_for(lambda a: any("📣" in t for t in a.texts_to("alice")))
+            finally:
+                callbacks.close()
         # As if the process had died between WeCom's answer and the row being marked sent.
         with sqlite3.connect(db) as conn:
             conn.execute("UPDATE outbox SET state = 'pending', sent_at = NULL, claimed_by = NULL, "
                          "claimed_until = NULL")
-        proc, _, log = serve(tmp_path, env)
-        try:
+        with serving(db, env, log=tmp_path / "serve-again.log"):
             api.wait_for(lambda a: len(a.dropped) >= 1)
             for _ in range(100):
                 if outbox(db) == [(f"wecom:{CORP}", "sent")]:
                     break
                 time.sleep(0.1)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
-        assert "Traceback" not in log.read_text(encoding="utf-8", errors="replace")
     assert len([t for t in api.texts_to("alice") if "📣" in t]) == 1
     announced = next(c.body for c in api.calls if c.path == "message/send" and c.body
                      and "📣" in json.dumps(c.body, ensure_ascii=False))
@@ -129,15 +123,9 @@ def test_serve_announces_a_result_in_slack_with_a_real_mention(tmp_path: Path) -
     with FakeSlackApi(token).serving() as slack:
         env = clean_env(SLACK_BOT_TOKEN=token, SLACK_SIGNING_SECRET="signing-secret-for-tests",
                         SLACK_API_URL=slack.api_url, ESIGNBOT_SCHEDULER_SECONDS="0.2")
-        proc, _, log = serve(tmp_path, env)
-        try:
+        with serving(db, env):
             slack.wait_for(lambda calls: any("📣" in c.text() for c in calls
                                              if c.method == "chat.postMessage"))
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
-        output = log.read_text(encoding="utf-8", errors="replace")
-        assert "Traceback" not in output, output
         posts = [c for c in slack.calls_to("chat.postMessage") if "📣" in c.text()]
     assert len(posts) == 1 and posts[0].params["channel"] == "C42"
     assert "<@U0123ABCD> 📣 对公打款认证已完成" in posts[0].text()

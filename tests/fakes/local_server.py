@@ -1,9 +1,10 @@
 """Servers under test as real processes on 127.0.0.1: a free port, an environment without real
 tokens, and a start that returns once ``/healthz`` answers.
 
-Why one module: the Slack and WeCom tests, the crash test and the benchmark all start
-``esignbot serve`` (the benchmark its bare apps too) as a process on a loopback port; starting
-them one way means a change to how ``serve`` starts is made, and tested, once.
+Why one module: the Slack and WeCom tests, the scheduler and crash tests and the benchmark all
+start ``esignbot serve`` (the benchmark its bare apps too) as a process on a loopback port;
+starting and stopping it one way (:func:`start_serve`, :func:`serving`) means a change to how
+``serve`` starts is made, and tested, once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -71,3 +74,48 @@ def start_http(args: Sequence[str], env: dict[str, str], cwd: Path, *, log: Path
         proc.wait()
         output = log.read_text(encoding="utf-8", errors="replace")
     raise RuntimeError(f"{' '.join(args)} did not become healthy (exit {proc.returncode}):\n{output}")
+
+
+@dataclass
+class Serve:
+    """``esignbot serve`` running as a process on 127.0.0.1, everything it prints in ``log``."""
+
+    proc: subprocess.Popen[str]
+    base: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, timeout_s: float = 60) -> str:
+        """SIGTERM (``serve`` drains its background work first), SIGKILL if it has not ended
+        within ``timeout_s``; returns everything it printed."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        return self.output()
+
+
+def start_serve(db: Path, env: dict[str, str], *, log: Path | None = None,
+                cwd: Path | None = None) -> Serve:
+    """Start ``esignbot serve --db <db>`` in ``cwd`` (default: ``db``'s folder), its output in
+    ``log`` (default ``serve.log`` there); returns once ``/healthz`` answers."""
+    cwd = cwd or db.parent
+    log = log or cwd / "serve.log"
+    proc, base = start_http(["-m", "bot.cli", "serve", "--db", str(db)], env, cwd, log=log)
+    return Serve(proc, base, log)
+
+
+@contextmanager
+def serving(db: Path, env: dict[str, str], *, log: Path | None = None) -> Iterator[Serve]:
+    """:func:`start_serve`, stopped at the end; a traceback in its output fails the test."""
+    server = start_serve(db, env, log=log)
+    try:
+        yield server
+    finally:
+        output = server.stop()
+    assert "Traceback" not in output, output

@@ -1,7 +1,7 @@
 """The Slack test world: ``esignbot serve`` as a real process on 127.0.0.1, a fake Slack Web API
 and a fake Tencent Cloud beside it, and Slack's signed deliveries into it.
 
-Shared by the ``test_slack*`` modules; each module starts one world (one server) and gives each
+Shared by the Slack tests (``tests/bot/slack/``, and others that need Slack); each module starts one world (one server) and gives each
 test its own channel, so tests stay independent without paying a server start each.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.local_server import clean_env, start_http
+from tests.fakes.local_server import clean_env, serving
 from tests.fakes.slack_api import Call, FakeSlackApi
 from tests.fakes.slack_events import SlackSender
 from tests.fakes.tencentcloud import FakeTencentCloud
@@ -77,16 +77,7 @@ def slack_world(tmp: Path, **extra_env: str) -> Iterator[SlackWorld]:
             SLACK_API_URL=api.api_url, ESIGNBOT_TENCENTCLOUD_ENDPOINT=tencent.endpoint,
             ESIGNBOT_TENCENTCLOUD_TEST_ENDPOINT=tencent.test_endpoint, **extra_env,
         )
-        server, base = start_http(["-m", "bot.cli", "serve", "--db", str(db)], env, tmp)
-        try:
-            sender = SlackSender(base, SIGNING_SECRET, team=TEAM, api_base=api.base)
-            stack.callback(sender.close)
-            yield SlackWorld(api, sender, tencent, db, server)
-        finally:
-            server.terminate()
-            try:
-                _, err = server.communicate(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                _, err = server.communicate()
-            assert "Traceback" not in err, err
+        server = stack.enter_context(serving(db, env))
+        sender = SlackSender(server.base, SIGNING_SECRET, team=TEAM, api_base=api.base)
+        stack.callback(sender.close)
+        yield SlackWorld(api, sender, tencent, db, server.proc)

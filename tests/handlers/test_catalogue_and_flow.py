@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import string
+from pathlib import Path
 
+import handlers
 from handlers import flow
-from handlers.catalogue import LANGS, MESSAGES, has
+from handlers.catalogue import LANGS, MESSAGES, SOURCES, has
 from handlers.commands import COMMANDS, Command, parse_command
 
 
@@ -72,3 +75,17 @@ def test_command_words() -> None:
     assert parse_command("Start Technologies Ltd") is None  # an answer, not a command
     parsed = parse_command("修改 enterprise_name 腾讯科技（深圳）有限公司")
     assert parsed is not None and parsed.args == "enterprise_name 腾讯科技（深圳）有限公司"
+
+
+def test_every_table_of_sentences_is_in_the_catalogue() -> None:
+    """A feature's ``texts`` module, wherever it lives in ``handlers``, is looked up by ``t``:
+    one left out of ``SOURCES`` would pass every other test and fail in front of a user."""
+    tables = []
+    for path in sorted(Path(handlers.__file__).parent.rglob("*.py")):
+        name = ".".join(path.relative_to(Path(handlers.__file__).parents[1]).with_suffix("").parts)
+        module = importlib.import_module(name.removesuffix(".__init__"))
+        if isinstance(getattr(module, "TEXTS", None), dict):
+            tables.append(module)
+    assert len(tables) >= 8
+    missing = [m.__name__ for m in tables if not any(m.TEXTS is source for source in SOURCES)]
+    assert not missing, missing

@@ -1,0 +1,1 @@
+"""The terminal: the chat loop, the hidden SecretKey prompt, notices between lines."""

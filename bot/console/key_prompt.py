@@ -1,0 +1,90 @@
+"""The terminal's side of ``check``: the SecretId on a visible line, the SecretKey never.
+
+Why this shape: a terminal shows what is typed and a piped script leaves its input in files and
+shell history, so the SecretKey comes from a hidden prompt (``getpass``) when a person sits at a
+terminal, or from ``TENCENTCLOUD_SECRET_KEY`` when input is piped, and from nowhere else. A line
+that carries a key pair is not used, and is echoed with the key blotted out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Protocol, TextIO
+
+from bot.credentials.checker import case_language, check_for_case
+from handlers import Dialogue, Reply
+from handlers.catalogue import t
+from handlers.credentials.report import SECRET_ID, find_credentials, mask_secret_id
+
+SECRET_KEY_VARIABLE = "TENCENTCLOUD_SECRET_KEY"
+
+
+class ConsoleSide(Protocol):
+    """What the check needs from the terminal adapter."""
+
+    dialogue: Dialogue
+    conversation: str
+    user: str
+    stdout: TextIO
+    echo_input: bool
+    read_secret: Callable[[str], str] | None
+    environ: Mapping[str, str]
+
+    def next_line(self, prompt: str) -> str | None: ...
+
+
+def holds_key_pair(line: str) -> bool:
+    """A SecretId and something shaped like its SecretKey on one line."""
+    found = find_credentials(line)
+    return bool(found.secret_ids and found.secret_keys)
+
+
+def redacted(line: str) -> str:
+    """The line as it may be echoed: SecretIds masked, anything key-shaped blotted out."""
+    found = find_credentials(line)
+    text = line
+    for secret_id in found.secret_ids:
+        text = text.replace(secret_id, mask_secret_id(secret_id))
+    for key in found.secret_keys:
+        text = text.replace(key, "*" * 8)
+    return text
+
+
+def refuse_inline(console: ConsoleSide) -> list[Reply]:
+    lang = case_language(console.dialogue, console.conversation)
+    return [Reply(kind="error", text=t("cred.console.inline_refused", lang), private=True)]
+
+
+def collect_and_check(console: ConsoleSide, request: Reply) -> list[Reply]:
+    """Answer a ``Reply(kind="credentials")``: read the SecretId, take the SecretKey the safe
+    way, run the check for this conversation's case and return its report."""
+    lang = case_language(console.dialogue, console.conversation)
+
+    def say(key: str) -> list[Reply]:
+        return [Reply(kind="error", text=t(key, lang), private=True)]
+
+    console.stdout.write(t("cred.console.intro", lang) + "\n")
+    line = console.next_line(t("cred.console.secret_id_prompt", lang))
+    if line is None or not line.strip():
+        return say("cred.console.cancelled")
+    secret_id = line.strip()
+    if not SECRET_ID.fullmatch(secret_id):
+        if console.echo_input:
+            console.stdout.write(f"> {redacted(line) if holds_key_pair(line) else '****'}\n")
+        return say("cred.console.not_a_secret_id")
+    if console.echo_input:
+        console.stdout.write(f"> {mask_secret_id(secret_id)}\n")
+    if console.read_secret is not None:
+        try:
+            secret_key = console.read_secret(t("cred.console.secret_key_prompt", lang))
+        except (EOFError, KeyboardInterrupt):
+            return say("cred.console.cancelled")
+    else:
+        secret_key = console.environ.get(SECRET_KEY_VARIABLE, "")
+        if not secret_key.strip():
+            return say("cred.console.no_key")
+        console.stdout.write(t("cred.console.key_from_env", lang) + "\n")
+    environment = request.choices[0].value if request.choices else None
+    return check_for_case(console.dialogue, conversation=console.conversation,
+                          user_id=console.user, user_name=console.user, secret_id=secret_id,
+                          secret_key=secret_key, environment=environment)

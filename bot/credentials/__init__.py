@@ -1,0 +1,2 @@
+"""The SecretId/SecretKey check against Tencent Cloud (STS, CAM, essbasic) and
+``esignbot check-credentials``."""

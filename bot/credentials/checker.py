@@ -1,0 +1,449 @@
+"""The credential check against Tencent Cloud: STS, CAM and essbasic through the official SDK.
+
+Why these three calls: STS ``GetCallerIdentity`` is the one call any valid key may make, and it
+says whose key it is; CAM ``ListAttachedUserAllPolicies`` (AttachType 0: direct and through
+groups) says whether a sub-account holds ``QcloudESSBASICFullAccess``; and essbasic
+``ChannelDescribeBillUsageDetail`` for one day is the cheapest read-only call that proves the app
+ID answers in the case's environment. Every call has a timeout and throttling is retried a few
+times with growing pauses, so a check always ends, and whatever Tencent Cloud answers (or fails
+to) becomes a pass, a fail or a could-not-tell in the report, never an exception.
+
+The SecretKey lives only in the ``SecretStr`` of the request and in the SDK's signer for the
+duration of a call; it is never logged, stored or put in a message.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
+from urllib.parse import urlsplit
+
+from tencentcloud.cam.v20190116 import cam_client
+from tencentcloud.cam.v20190116 import models as cam_models
+from tencentcloud.common.credential import Credential
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.essbasic.v20210526 import essbasic_client
+from tencentcloud.essbasic.v20210526 import models as ess_models
+from tencentcloud.sts.v20180813 import models as sts_models
+from tencentcloud.sts.v20180813 import sts_client
+
+from bot.settings import Settings
+from handlers import Dialogue, Reply
+from handlers.catalogue import normalise_lang, t
+from handlers.credentials.commands import build_request, record_and_render
+from handlers.credentials.report import (
+    CHECK_NAMES,
+    ENVIRONMENTS,
+    ESS_POLICY,
+    SECRET_ID,
+    SECRET_KEY,
+    CheckName,
+    CheckResult,
+    CheckStatus,
+    CredentialReport,
+    CredentialRequest,
+    Identity,
+    code_detail,
+)
+
+log = logging.getLogger("esignbot.credentials")
+
+PROD_HOSTS = {"sts": "sts.tencentcloudapi.com", "cam": "cam.tencentcloudapi.com",
+              "essbasic": "essbasic.tencentcloudapi.com"}
+TEST_ESSBASIC_HOST = "essbasic.test.ess.tencent.cn"
+STS_REGION = "ap-guangzhou"
+"""STS needs a region (any will do); CAM and essbasic take none."""
+CAM_PAGE_SIZE = 200
+CAM_MAX_PAGES = 200
+
+_KEY_REJECTED = frozenset({"AuthFailure.SecretIdNotFound", "AuthFailure.SignatureFailure",
+                           "AuthFailure.InvalidSecretId"})
+_APP_NOT_FOUND = frozenset({"InvalidParameter.Application", "ResourceNotFound.Application",
+                            "ResourceNotFound.NotExistApplication"})
+_APP_REFUSED = frozenset({"OperationDenied.BannedApplication", "OperationDenied.NoApiAuth",
+                          "ResourceNotFound.ApplicationAuth"})
+_DENIED = frozenset({"UnauthorizedOperation", "AuthFailure.UnauthorizedOperation"})
+
+
+# -- where the services are ------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A host (with its port, if any) and the scheme to reach it."""
+
+    host: str
+    scheme: str = "https"
+
+    @classmethod
+    def parse(cls, url: str) -> Endpoint:
+        """``http://127.0.0.1:9000`` → host ``127.0.0.1:9000`` over http."""
+        parts = urlsplit(url.strip())
+        if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path.strip("/"):
+            raise ValueError(f"not an http(s) endpoint without a path: {url!r}")
+        return cls(parts.netloc, parts.scheme)
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    """Where STS, CAM and the two E-Sign environments are reached."""
+
+    sts: Endpoint = Endpoint(PROD_HOSTS["sts"])
+    cam: Endpoint = Endpoint(PROD_HOSTS["cam"])
+    essbasic_prod: Endpoint = Endpoint(PROD_HOSTS["essbasic"])
+    essbasic_test: Endpoint = Endpoint(TEST_ESSBASIC_HOST)
+
+    @classmethod
+    def override(cls, url: str, test_url: str | None = None) -> Endpoints:
+        """Every service at ``url`` (a local server in tests); E-Sign's test environment at
+        ``test_url`` when given, so production and test can be told apart there too."""
+        one = Endpoint.parse(url)
+        return cls(one, one, one, Endpoint.parse(test_url) if test_url else one)
+
+    def essbasic(self, environment: str) -> Endpoint:
+        return self.essbasic_test if environment == "test" else self.essbasic_prod
+
+
+# -- one call's answer -----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """What one API call produced: the response model, or why not."""
+
+    value: Any = None
+    code: str | None = None
+    request_id: str = ""
+    host: str = ""
+    network: str | None = None
+    """``timeout``, ``unreachable`` or ``http`` when the call never got an API answer."""
+    timeout: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.code is None
+
+    @property
+    def authenticated(self) -> bool:
+        """Tencent Cloud knew the key and checked its signature (whatever it said next)."""
+        return self.network is None and (
+            self.ok or not (self.code or "").startswith(("AuthFailure.SecretId",
+                                                          "AuthFailure.Signature",
+                                                          "AuthFailure.InvalidSecretId",
+                                                          "Client", "Server")))
+
+
+Results = dict[CheckName, CheckResult]
+
+
+def _result(name: CheckName, status: CheckStatus, detail: str, **params: Any) -> CheckResult:
+    return CheckResult(name, status, detail, {k: str(v) for k, v in params.items()})
+
+
+# -- the checker -------------------------------------------------------------------------------
+@dataclass
+class TencentCloudCredentialChecker:
+    """The ``CredentialChecker`` service over the real Tencent Cloud SDK."""
+
+    endpoints: Endpoints = field(default_factory=Endpoints)
+    timeout: float = 10.0
+    """Seconds each HTTP request may take (the SDK's ``reqTimeout``)."""
+    attempts: int = 3
+    """Tries per call when Tencent Cloud answers ``RequestLimitExceeded``."""
+    backoff: float = 0.5
+    """Pause before the second try; doubled before each further one."""
+    sleep: Callable[[float], None] = time.sleep
+
+    def check(self, request: CredentialRequest) -> CredentialReport:
+        results, identity = self._run(request)
+        return CredentialReport(request.environment, request.secret_id_masked,
+                                tuple(results[name] for name in CHECK_NAMES), identity)
+
+    # -- the five checks ---------------------------------------------------------------------
+    def _run(self, request: CredentialRequest) -> tuple[Results, Identity | None]:
+        if not SECRET_ID.fullmatch(request.secret_id):
+            return _all_depend(_result("key_valid", "fail", "cred.key.bad_secret_id",
+                                       length=len(request.secret_id)), "cred.depends.key"), None
+        if not SECRET_KEY.fullmatch(request.secret_key.get_secret_value()):
+            return _all_depend(_result("key_valid", "fail", "cred.key.bad_secret_key"),
+                               "cred.depends.key"), None
+        sts = self._call_sts(request)
+        if sts.ok:
+            identity = _identity(sts.value)
+            return self._with_identity(request, identity), identity
+        ess = None
+        if request.environment == "test" and sts.code in _KEY_REJECTED and request.app_id:
+            # Keys of the E-Sign joint-debugging environment may not be Tencent Cloud keys at all.
+            ess = self._call_ess(request, "test")
+        if ess is not None and ess.authenticated:
+            return {
+                "key_valid": _result("key_valid", "pass", "cred.key.pass_test"),
+                "account_matches": _result("account_matches", "unknown", "cred.account.test_key"),
+                "identity": _result("identity", "unknown", "cred.identity.test_key"),
+                "ess_policy": _ess_policy_from_ess(ess) or _result(
+                    "ess_policy", "unknown", "cred.policy.test_key"),
+                "app_id": self._app_result(request, ess),
+            }, None
+        key = _failure("key_valid", sts, fail=sts.code in _KEY_REJECTED)
+        return _all_depend(key, "cred.depends.key" if key.status == "fail"
+                           else "cred.depends.key_unknown"), None
+
+    def _with_identity(self, request: CredentialRequest, identity: Identity) -> Results:
+        results: Results = {
+            "key_valid": _result("key_valid", "pass", "cred.key.pass"),
+            "account_matches": _account(request, identity),
+            "identity": _identity_result(request, identity),
+        }
+        ess = self._call_ess(request, request.environment) if request.app_id else None
+        results["app_id"] = (self._app_result(request, ess) if ess is not None
+                             else _result("app_id", "unknown", "cred.app.no_app_id"))
+        if identity.kind == "main":
+            results["ess_policy"] = _result("ess_policy", "pass", "cred.policy.main")
+        elif identity.kind == "role":
+            results["ess_policy"] = _result("ess_policy", "unknown", "cred.policy.role")
+        else:
+            denied = _ess_policy_from_ess(ess) if ess is not None else None
+            results["ess_policy"] = denied or self._policy_from_cam(
+                request, identity, ess_ok=ess is not None and ess.ok)
+        return results
+
+    def _policy_from_cam(self, request: CredentialRequest, identity: Identity,
+                         *, ess_ok: bool) -> CheckResult:
+        if not identity.uin.isdigit():
+            return _result("ess_policy", "unknown", "cred.code.ClientParamsError")
+        found_direct, groups = False, []
+        page, seen = 1, 0
+        while page <= CAM_MAX_PAGES:
+            answer = self._call_cam(request, identity.uin, page)
+            if not answer.ok:
+                if answer.code in _DENIED:
+                    return _result("ess_policy", "unknown", "cred.policy.cam_refused_ess_ok"
+                                   if ess_ok else "cred.policy.cam_refused",
+                                   code=answer.code, request_id=answer.request_id)
+                return _failure("ess_policy", answer, fail=False)
+            policies = answer.value.PolicyList or []
+            for policy in policies:
+                if policy.PolicyName != ESS_POLICY:
+                    continue
+                if policy.Groups:
+                    groups += [g.GroupName or str(g.GroupId) for g in policy.Groups]
+                else:
+                    found_direct = True
+            seen += len(policies)
+            if not policies or seen >= (answer.value.TotalNum or 0):
+                break
+            page += 1
+        if found_direct:
+            return _result("ess_policy", "pass", "cred.policy.direct", uin=identity.uin)
+        if groups:
+            return _result("ess_policy", "pass", "cred.policy.group", uin=identity.uin,
+                           group="、".join(dict.fromkeys(groups)))
+        return _result("ess_policy", "fail", "cred.policy.missing", uin=identity.uin)
+
+    def _app_result(self, request: CredentialRequest, ess: _Answer) -> CheckResult:
+        environment = request.environment
+        if ess.ok:
+            return _result("app_id", "pass", "cred.app.pass", app_id=request.app_id,
+                           environment=environment)
+        if ess.code in _APP_NOT_FOUND:
+            other = "prod" if environment == "test" else "test"
+            probe = self._call_ess(request, other)
+            if probe.ok or probe.code in _APP_REFUSED | {"OperationDenied.WhiteListForbid"}:
+                return _result("app_id", "fail", "cred.app.other_env", app_id=request.app_id,
+                               environment=environment, other=other)
+            return _result("app_id", "fail", "cred.app.not_found", app_id=request.app_id,
+                           environment=environment, code=ess.code, request_id=ess.request_id)
+        if ess.code in _APP_REFUSED:
+            return _result("app_id", "fail", code_detail(ess.code or ""),
+                           request_id=ess.request_id)
+        if ess.code == "OperationDenied.WhiteListForbid":
+            return _result("app_id", "unknown", "cred.app.whitelist", code=ess.code,
+                           request_id=ess.request_id)
+        if ess.code in _DENIED:
+            return _result("app_id", "unknown", "cred.app.key_denied")
+        if ess.code in _KEY_REJECTED:
+            return _result("app_id", "fail", "cred.app.key_wrong_env", environment=environment,
+                           request_id=ess.request_id)
+        return _failure("app_id", ess, fail=False)
+
+    # -- the calls -------------------------------------------------------------------------
+    def _profile(self, endpoint: Endpoint) -> ClientProfile:
+        http = HttpProfile(endpoint=endpoint.host, protocol=endpoint.scheme,
+                           reqTimeout=self.timeout)
+        return ClientProfile(httpProfile=http)
+
+    def _credential(self, request: CredentialRequest) -> Credential:
+        return Credential(request.secret_id, request.secret_key.get_secret_value())
+
+    def _call_sts(self, request: CredentialRequest) -> _Answer:
+        endpoint = self.endpoints.sts
+        client = sts_client.StsClient(self._credential(request), STS_REGION,
+                                      self._profile(endpoint))
+        return self._call(endpoint, "GetCallerIdentity",
+                          lambda: client.GetCallerIdentity(sts_models.GetCallerIdentityRequest()))
+
+    def _call_cam(self, request: CredentialRequest, uin: str, page: int) -> _Answer:
+        endpoint = self.endpoints.cam
+        client = cam_client.CamClient(self._credential(request), "", self._profile(endpoint))
+        query = cam_models.ListAttachedUserAllPoliciesRequest()
+        query.TargetUin = int(uin)
+        query.Rp = CAM_PAGE_SIZE
+        query.Page = page
+        query.AttachType = 0
+        return self._call(endpoint, "ListAttachedUserAllPolicies",
+                          lambda: client.ListAttachedUserAllPolicies(query))
+
+    def _call_ess(self, request: CredentialRequest, environment: str) -> _Answer:
+        endpoint = self.endpoints.essbasic(environment)
+        client = essbasic_client.EssbasicClient(self._credential(request), "",
+                                                self._profile(endpoint))
+        query = ess_models.ChannelDescribeBillUsageDetailRequest()
+        agent = ess_models.Agent()
+        agent.AppId = request.app_id
+        query.Agent = agent
+        query.StartTime = query.EndTime = request.day.strftime("%Y%m%d")
+        return self._call(endpoint, "ChannelDescribeBillUsageDetail",
+                          lambda: client.ChannelDescribeBillUsageDetail(query))
+
+    def _call(self, endpoint: Endpoint, action: str, send: Callable[[], Any]) -> _Answer:
+        """One call with bounded retries on throttling; every failure becomes an answer."""
+        for attempt in range(1, max(1, self.attempts) + 1):
+            try:
+                return _Answer(value=send(), host=endpoint.host)
+            except TencentCloudSDKException as error:
+                code = str(error.get_code() or "ClientError")
+                request_id = str(error.get_request_id() or "")
+                if code.startswith("RequestLimitExceeded") and attempt < self.attempts:
+                    pause = self.backoff * 2 ** (attempt - 1)
+                    log.info("%s at %s throttled (RequestId %s); retrying in %.1fs",
+                             action, endpoint.host, request_id, pause)
+                    self.sleep(pause)
+                    continue
+                network = _network_kind(error)
+                log.info("%s at %s answered %s (RequestId %s)", action, endpoint.host,
+                         network or code, request_id or "-")
+                return _Answer(code=code, request_id=request_id, host=endpoint.host,
+                               network=network, timeout=self.timeout)
+        raise AssertionError("unreachable: the loop always returns")
+
+
+def _network_kind(error: TencentCloudSDKException) -> str | None:
+    code = error.get_code()
+    if code == "ServerNetworkError":
+        return "http"
+    if code != "ClientNetworkError":
+        return None
+    # The SDK wraps the HTTP library's exception; its class (requests' Timeout family) or its
+    # words tell a server too slow to answer from one that cannot be reached at all.
+    cause = error.__context__
+    if any(c.__name__ == "Timeout" for c in type(cause).__mro__) or "timed out" in str(
+            error.message):
+        return "timeout"
+    return "unreachable"
+
+
+def _identity(response: Any) -> Identity:
+    return Identity(account_id=str(response.AccountId or ""), user_id=str(response.UserId or ""),
+                    principal_id=str(response.PrincipalId or ""), type=str(response.Type or ""))
+
+
+def _failure(name: CheckName, answer: _Answer, *, fail: bool) -> CheckResult:
+    """A result for a call that did not succeed: the network reason, or the code's sentence."""
+    status: CheckStatus = "fail" if fail else "unknown"
+    if answer.network == "timeout":
+        return _result(name, "unknown", "cred.net.timeout", host=answer.host,
+                       seconds=f"{answer.timeout:g}")
+    if answer.network == "unreachable":
+        return _result(name, "unknown", "cred.net.unreachable", host=answer.host)
+    if answer.network == "http":
+        return _result(name, "unknown", "cred.net.http", host=answer.host)
+    return _result(name, status, code_detail(answer.code or ""), code=answer.code,
+                   request_id=answer.request_id)
+
+
+def _all_depend(key: CheckResult, detail: str) -> Results:
+    """The key did not pass: every other check depends on it."""
+    return {name: key if name == "key_valid" else _result(name, "unknown", detail)
+            for name in CHECK_NAMES}
+
+
+def _account(request: CredentialRequest, identity: Identity) -> CheckResult:
+    if not request.uin:
+        return _result("account_matches", "unknown", "cred.account.no_uin",
+                       account=identity.account_id)
+    if identity.account_id == request.uin:
+        return _result("account_matches", "pass", "cred.account.pass", uin=request.uin)
+    return _result("account_matches", "fail", "cred.account.mismatch",
+                   account=identity.account_id, uin=request.uin)
+
+
+def _identity_result(request: CredentialRequest, identity: Identity) -> CheckResult:
+    if identity.kind == "role":
+        return _result("identity", "fail", "cred.identity.role", uin=identity.user_id)
+    if identity.kind == "main":
+        detail = "cred.identity.main_not_sub" if request.key_owner == "sub" else "cred.identity.main"
+        return _result("identity", "pass", detail, uin=identity.account_id)
+    detail = "cred.identity.sub_not_main" if request.key_owner == "main" else "cred.identity.sub"
+    return _result("identity", "pass", detail, uin=identity.uin, account=identity.account_id)
+
+
+def _ess_policy_from_ess(ess: _Answer) -> CheckResult | None:
+    """E-Sign's own refusal settles the policy question, whatever CAM would say."""
+    if ess.code in _DENIED:
+        return _result("ess_policy", "fail", "cred.policy.ess_denied", code=ess.code,
+                       request_id=ess.request_id)
+    return None
+
+
+# -- wiring and the adapters' entry point ---------------------------------------------------
+def build_checker(settings: Settings) -> TencentCloudCredentialChecker:
+    """The checker for these settings: Tencent Cloud's hosts, or every service at
+    ``ESIGNBOT_TENCENTCLOUD_ENDPOINT`` (a local server)."""
+    endpoint = settings.esignbot_tencentcloud_endpoint
+    endpoints = (Endpoints.override(endpoint, settings.esignbot_tencentcloud_test_endpoint)
+                 if endpoint else Endpoints())
+    return TencentCloudCredentialChecker(endpoints, timeout=settings.esignbot_tencentcloud_timeout)
+
+
+def check_for_case(dialogue: Dialogue, *, conversation: str, user_id: str, user_name: str,
+                   secret_id: str, secret_key: str,
+                   environment: str | None = None) -> list[Reply]:
+    """Check a key pair for the active case of ``conversation`` (its UIN, app ID and, unless
+    ``environment`` is given, its environment), store the result with who ran it, and return
+    the report for the case's conversation. Blocking: call it off any acknowledgement path.
+
+    For adapters that collect the key privately (the Slack modal, a private WeCom chat, the
+    terminal's hidden prompt). The replies hold no secret.
+    """
+    now = dialogue.clock()
+    with dialogue.store.transaction() as tx:
+        case = tx.active_case(conversation)
+        answers = {k: a.value for k, a in tx.answers(case.id).items()} if case else {}
+    lang = normalise_lang(case.lang if case else dialogue.default_lang)
+    if case is None:
+        return [Reply(kind="error", text=t("err.no_case", lang), private=True)]
+    checker = dialogue.services.credential_checker
+    if checker is None:
+        return [Reply(kind="error", text=t("cred.not_configured", lang), private=True)]
+    if environment is not None and environment not in ENVIRONMENTS:
+        return [Reply(kind="error", text=t("cred.bad_environment", lang), private=True)]
+    request = build_request(answers, secret_id=secret_id, secret_key=secret_key,
+                            environment=environment, now=now)
+    at = now.astimezone(UTC).isoformat(timespec="seconds")
+    case_id = case.id
+
+    def run() -> list[Reply]:
+        return record_and_render(dialogue.store, checker, request, case_id=case_id,
+                                 user_id=user_id, user_name=user_name or user_id, at=at,
+                                 lang=lang)
+
+    return dialogue.run_later(run, lang)
+
+
+def case_language(dialogue: Dialogue, conversation: str) -> str:
+    """The language of the conversation's case (for prompts an adapter prints itself)."""
+    with dialogue.store.transaction() as tx:
+        case = tx.active_case(conversation)
+    return normalise_lang(case.lang if case else dialogue.default_lang)

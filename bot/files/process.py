@@ -1,0 +1,110 @@
+"""``FileBuilderProcess``: the application files built in a child process, for ``serve``.
+
+Why a process: openpyxl is pure Python and a build takes milliseconds of CPU. In a thread of
+the server it competes for the GIL with the event loop and the SQLite writer, and every one of
+their hand-offs of the GIL then waits for it: measured with ``bench``, fifty teams finishing
+stage 3 together stalled the event loop for up to 300 ms and pushed the acknowledgement p99 from
+~25 ms to ~350 ms. In a child process the build uses the other core and the server only waits on
+a pipe. The console builds inline (:class:`bot.files.materials.ApplicationFileBuilder`): one person,
+no event loop to protect.
+
+The child is started with ``spawn`` (never ``fork``: the server has threads), on first use or by
+:meth:`start`; a child that died is replaced at the next build, and that build is retried once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import date
+from typing import Any, TypeVar
+
+from bot.files.materials import build_materials_package
+from bot.files.workbook import build_application_workbook
+from handlers.services import PackageImage
+from handlers.shapes import OutFile
+
+log = logging.getLogger("esignbot.files")
+
+T = TypeVar("T")
+
+
+def _start_child(parent: int) -> None:
+    """Run in the child at start.
+
+    It yields the CPU to the server (``nice`` 10): a file is awaited after the acknowledgement,
+    so a few milliseconds more there cost nobody, while on a two-core machine fifty builds at once
+    at equal priority slowed the acknowledgements next to them (open-loop p99 ~35 ms in the
+    bench's stage-3 burst). And it ends when the server that started it is gone, however it went
+    (a SIGKILL runs no clean-up), instead of living on as an orphan holding its output."""
+    with contextlib.suppress(OSError):  # not allowed here: builds keep their priority
+        os.nice(10)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+    threading.Thread(target=watch, name="esignbot-files-parent", daemon=True).start()
+
+
+def _ready() -> bool:
+    """Run in the child by :meth:`FileBuilderProcess.start`: importing this module there (to
+    unpickle the call) loads openpyxl, so the first real build does not pay for it."""
+    return True
+
+
+class FileBuilderProcess:
+    """The ``ApplicationFiles`` service for ``serve``: the same builders, in one child process."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(
+                    self.workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_child, initargs=(os.getpid(),))
+            return self._executor
+
+    def _run(self, build: Callable[..., T], *args: Any) -> T:
+        for attempt in (1, 2):
+            pool = self._pool()
+            try:
+                return pool.submit(build, *args).result()
+            except BrokenProcessPool:
+                log.warning("the file-building process died; starting a new one")
+                with self._lock:
+                    if self._executor is pool:
+                        self._executor = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def start(self) -> None:
+        """Start the child now (at server start), not at the first team's build."""
+        self._run(_ready)
+
+    def close(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    # -- ApplicationFiles --------------------------------------------------------------------
+    def application_workbook(self, answers: Mapping[str, Any], today: date) -> OutFile:
+        return self._run(build_application_workbook, dict(answers), today)
+
+    def materials_package(
+        self, answers: Mapping[str, Any], images: Sequence[PackageImage], today: date
+    ) -> OutFile:
+        return self._run(build_materials_package, dict(answers), list(images), today)

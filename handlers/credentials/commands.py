@@ -1,0 +1,163 @@
+"""The ``check`` / ``检查`` command, and the guard against API keys posted where others read.
+
+Why the key is handled so carefully: a SecretKey signs requests for the whole account. So the
+dialogue takes it only in a private conversation (a DM, a private WeCom chat, the terminal's
+hidden prompt), uses it for one check that runs after the turn has committed (the network call
+never holds SQLite's write lock), and keeps only the masked SecretId and the results. A key
+pasted into a shared conversation is refused before anything of that message is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from pydantic import SecretStr
+
+from handlers.credentials.report import (
+    ENVIRONMENTS,
+    CredentialReport,
+    CredentialRequest,
+    find_credentials,
+    mask_secret_id,
+    render_report,
+)
+from handlers.reviews.tracking import end_wait
+from handlers.services import CredentialChecker
+from handlers.shapes import Choice, Reply
+from handlers.turn import Turn, parse_environment
+from storage import CaseStore, StoreTransaction
+from storage.credential_checks import CheckResultRecord, record_check
+
+log = logging.getLogger("esignbot.check")
+
+_BEIJING = timezone(timedelta(hours=8))
+
+ReportHook = Callable[[StoreTransaction, int, CredentialReport, dict[str, str]], list[Reply]]
+"""Called with (transaction, case id, report, who) when a check's result is stored, in the same
+transaction; ``who`` holds ``by``, ``by_name`` and ``at``."""
+
+
+def app_id_ends_app_review(tx: StoreTransaction, case_id: int, report: CredentialReport,
+                           who: dict[str, str]) -> list[Reply]:
+    """A working essbasic call with the case's app ID proves the app-ID review passed: end
+    that wait as approved (announced once, like ``review app approved``)."""
+    if any(c.name == "app_id" and c.status == "pass" for c in report.checks):
+        end_wait(tx, case_id, "app", approved=True, by=who["by"], by_name=who["by_name"],
+                 at=who["at"])
+    return []
+
+
+REPORT_HOOKS: tuple[ReportHook, ...] = (app_id_ends_app_review,)
+
+
+# -- the command ------------------------------------------------------------------------------
+def cmd_check(turn: Turn, args: str) -> list[Reply]:
+    """``check [test|prod]``: ask the adapter to collect the key privately (and say how)."""
+    environment = None
+    if args:
+        environment = parse_environment(args)
+        if environment is None:
+            return [turn.error("cred.check_usage")]
+    request = credentials_request(turn, environment)
+    if not turn.msg.private:
+        return [turn.reply("info", "cred.shared_how", private=True), request]
+    return [request]
+
+
+def credentials_request(turn: Turn, environment: str | None) -> Reply:
+    """``Reply(kind="credentials")``: the adapter collects a SecretId and SecretKey privately
+    and calls ``bot.credentials.checker.check_for_case``. ``choices`` are the environments, the one to
+    check first (the one named in the command, else the case's)."""
+    chosen = environment or turn.values.get("environment") or "prod"
+    order = [chosen, *(e for e in ENVIRONMENTS if e != chosen)]
+    choices = tuple(Choice(value=e, label=turn.t(f"opt.environment.{e}")) for e in order)
+    return Reply(kind="credentials", text=turn.t("cred.ask"), choices=choices, private=True)
+
+
+# -- keys in messages -------------------------------------------------------------------------
+def guard_secrets(turn: Turn) -> list[Reply] | None:
+    """Runs before anything of a message is stored. In a shared conversation, a message with a
+    SecretId in it is dropped and its poster told (privately) to rotate the key. In a private
+    one, a SecretId with its SecretKey is taken as a request to check them. Otherwise None:
+    the message goes on as usual (a SecretId alone is not a secret)."""
+    found = find_credentials(turn.msg.text)
+    if not found.secret_ids:
+        return None
+    if not turn.msg.private:
+        log.warning("ignored a message with an API key in shared conversation %s",
+                    turn.msg.conversation)
+        return [turn.error("cred.leaked")]
+    if not found.secret_keys:
+        return None
+    if len(found.secret_ids) > 1 or len(found.secret_keys) > 1:
+        return [turn.error("cred.pair_ambiguous")]
+    if turn.case is None:
+        return [turn.error("err.no_case")]
+    environment = None
+    for word in found.rest.split():
+        environment = parse_environment(word) or environment
+    return start_check(turn, found.secret_ids[0], found.secret_keys[0], environment)
+
+
+def start_check(turn: Turn, secret_id: str, secret_key: str,
+                environment: str | None) -> list[Reply]:
+    """Queue the check for after this turn commits; say it is running."""
+    checker, store = turn.services.credential_checker, turn.case_store
+    if checker is None or store is None:
+        return [turn.error("cred.not_configured")]
+    case = turn.require_case()
+    request = build_request(turn.values, secret_id=secret_id, secret_key=secret_key,
+                            environment=environment, now=turn.clock_now)
+    who, lang = turn.who(), turn.lang
+
+    def later() -> list[Reply]:
+        return record_and_render(store, checker, request, case_id=case.id, lang=lang, **who)
+
+    turn.later.append(later)
+    return [Reply(kind="info", text=turn.t(
+        "cred.running", secret_id=request.secret_id_masked,
+        environment=turn.t(f"opt.environment.{request.environment}")))]
+
+
+# -- running one check ------------------------------------------------------------------------
+def build_request(answers: Mapping[str, Any], *, secret_id: str, secret_key: str,
+                  environment: str | None, now: datetime) -> CredentialRequest:
+    """A check of this key for a case with these answers (its UIN, app ID, environment)."""
+    chosen = environment or answers.get("environment") or "prod"
+    return CredentialRequest(
+        secret_id=secret_id.strip(),
+        secret_key=SecretStr(secret_key.strip()),
+        environment=chosen if chosen in ENVIRONMENTS else "prod",
+        uin=_text(answers.get("uin")),
+        app_id=_text(answers.get("app_id")),
+        key_owner=_text(answers.get("key_owner")),
+        day=now.astimezone(_BEIJING).date(),
+    )
+
+
+def record_and_render(store: CaseStore, checker: CredentialChecker, request: CredentialRequest,
+                      *, case_id: int, user_id: str, user_name: str, at: str,
+                      lang: str) -> list[Reply]:
+    """Run the check (network, outside any transaction), then store its result in a
+    transaction of its own, and return the report for the case's conversation."""
+    report = checker.check(request)
+    replies = [Reply(kind="info", text=render_report(report, lang, who=user_name))]
+    with store.transaction() as tx:
+        record_check(
+            tx, case_id, user_id=user_id, user_name=user_name, at=at,
+            secret_id_masked=mask_secret_id(request.secret_id), environment=report.environment,
+            outcome=report.outcome,
+            identity=report.identity.as_dict() if report.identity else None,
+            results=[CheckResultRecord(c.name, c.status, c.detail, dict(c.params))
+                     for c in report.checks],
+        )
+        for hook in REPORT_HOOKS:
+            replies += hook(tx, case_id, report, {"by": user_id, "by_name": user_name, "at": at})
+    return replies
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

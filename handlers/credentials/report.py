@@ -1,0 +1,228 @@
+"""What a credential check asks and what it found, and how that reads in Chinese and English.
+
+Why platform-neutral dataclasses: the check itself talks to Tencent Cloud (``bot/credentials/checker.py``),
+but the console, Slack, WeCom, the CLI and the database all show or keep the same five results.
+Each result is a status and a catalogue key with parameters, never a sentence, so it is stored
+once and read in either language, and no sentence can smuggle a secret into a reply.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+from typing import Any, Literal
+
+from pydantic import SecretStr
+
+from handlers.catalogue import CONTACT, has, t
+
+CheckName = Literal["key_valid", "account_matches", "identity", "ess_policy", "app_id"]
+CheckStatus = Literal["pass", "fail", "unknown"]
+CHECK_NAMES: tuple[CheckName, ...] = ("key_valid", "account_matches", "identity", "ess_policy",
+                                      "app_id")
+ENVIRONMENTS = ("test", "prod")
+ESS_POLICY = "QcloudESSBASICFullAccess"
+
+SECRET_ID = re.compile(r"AKID[A-Za-z0-9]{32}")
+SECRET_KEY = re.compile(r"[A-Za-z0-9]{32}")
+_SECRET_ID_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])AKID[A-Za-z0-9]{32,}")
+_KEY_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{32}(?![A-Za-z0-9])")
+
+KNOWN_CODES: tuple[str, ...] = (
+    # every product
+    "AuthFailure.SecretIdNotFound", "AuthFailure.SignatureFailure", "AuthFailure.SignatureExpire",
+    "AuthFailure.InvalidSecretId", "AuthFailure.UnauthorizedOperation", "UnauthorizedOperation",
+    "RequestLimitExceeded", "InternalError", "FailedOperation",
+    # CAM
+    "ResourceNotFound.UserNotExist", "InvalidParameter.ParamError",
+    # essbasic
+    "InvalidParameter.Application", "ResourceNotFound.Application",
+    "ResourceNotFound.NotExistApplication", "OperationDenied.BannedApplication",
+    "OperationDenied.NoApiAuth", "ResourceNotFound.ApplicationAuth",
+    "OperationDenied.WhiteListForbid",
+    # raised by the SDK itself
+    "ClientNetworkError", "ServerNetworkError", "ClientParamsError", "ClientError",
+)
+"""Every code the reference lists; each has a plain sentence ``cred.code.<code>``."""
+
+
+def code_detail(code: str) -> str:
+    """The catalogue key explaining an error code (``cred.code.unknown`` for a new one)."""
+    key = f"cred.code.{code}"
+    return key if has(key) else "cred.code.unknown"
+
+
+def mask_secret_id(secret_id: str) -> str:
+    """``AKID****`` and the last four characters: enough to tell keys apart, not to use one."""
+    return "AKID****" + secret_id.strip()[-4:]
+
+
+@dataclass(frozen=True, slots=True)
+class FoundCredentials:
+    """SecretId-shaped and SecretKey-shaped tokens found in a message."""
+
+    secret_ids: tuple[str, ...]
+    secret_keys: tuple[str, ...]
+    rest: str
+    """The message with both removed (what else the person typed)."""
+
+
+def find_credentials(text: str) -> FoundCredentials:
+    """Spot an API key pasted into a message (full-width characters folded first)."""
+    folded = unicodedata.normalize("NFKC", text)
+    ids = tuple(_SECRET_ID_IN_TEXT.findall(folded))
+    without_ids = _SECRET_ID_IN_TEXT.sub(" ", folded)
+    keys = tuple(_KEY_IN_TEXT.findall(without_ids))
+    return FoundCredentials(ids, keys, _KEY_IN_TEXT.sub(" ", without_ids))
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialRequest:
+    """One check to run. The SecretKey is a ``SecretStr``: printing, logging or a traceback
+    shows ``**********``, never the key; only the signer calls ``get_secret_value()``."""
+
+    secret_id: str
+    secret_key: SecretStr = field(repr=False)
+    environment: str
+    uin: str | None = None
+    app_id: str | None = None
+    key_owner: str | None = None
+    """What the case says the key is (``main`` or ``sub``), to point out a mix-up."""
+    day: date = field(default_factory=date.today)
+    """The day (Beijing time) the read-only billing query asks about."""
+
+    @property
+    def secret_id_masked(self) -> str:
+        return mask_secret_id(self.secret_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who a key belongs to, from STS ``GetCallerIdentity``."""
+
+    account_id: str
+    user_id: str
+    principal_id: str
+    type: str
+
+    @property
+    def kind(self) -> Literal["main", "sub", "role"]:
+        """A root key is the one whose UserId is its AccountId (STS's ``Type`` for a root
+        account is not documented, so it is not relied on)."""
+        if self.type == "CAMRole":
+            return "role"
+        return "main" if self.user_id == self.account_id else "sub"
+
+    @property
+    def uin(self) -> str:
+        """The UIN that owns the key (the sub-account's for a sub-account)."""
+        return self.user_id if self.user_id.isdigit() else self.principal_id
+
+    def as_dict(self) -> dict[str, str]:
+        return {"account_id": self.account_id, "user_id": self.user_id,
+                "principal_id": self.principal_id, "type": self.type, "kind": self.kind}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One line of the report: ``detail`` is a catalogue key, ``params`` fill it in."""
+
+    name: CheckName
+    status: CheckStatus
+    detail: str
+    params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialReport:
+    """The five results of one check, in ``CHECK_NAMES`` order."""
+
+    environment: str
+    secret_id_masked: str
+    checks: tuple[CheckResult, ...]
+    identity: Identity | None = None
+
+    @property
+    def outcome(self) -> CheckStatus:
+        statuses = {c.status for c in self.checks}
+        if "fail" in statuses:
+            return "fail"
+        return "unknown" if "unknown" in statuses else "pass"
+
+    def result(self, name: CheckName) -> CheckResult | None:
+        return next((c for c in self.checks if c.name == name), None)
+
+
+# -- reading it ------------------------------------------------------------------------------
+_ICONS: Mapping[str, str] = MappingProxyType({"pass": "✅", "fail": "❌", "unknown": "❔"})
+
+_FIX_BY_DETAIL: Mapping[str, str] = MappingProxyType({
+    "cred.key.bad_secret_id": "cred.fix.api_keys",
+    "cred.key.bad_secret_key": "cred.fix.copy_key",
+    "cred.code.AuthFailure.SecretIdNotFound": "cred.fix.api_keys",
+    "cred.code.AuthFailure.InvalidSecretId": "cred.fix.api_keys",
+    "cred.code.AuthFailure.SignatureFailure": "cred.fix.copy_key",
+    "cred.account.mismatch": "cred.fix.account",
+    "cred.identity.role": "cred.fix.api_keys",
+    "cred.policy.missing": "cred.fix.policy",
+    "cred.policy.ess_denied": "cred.fix.policy",
+    "cred.app.other_env": "cred.fix.other_env",
+    "cred.app.key_wrong_env": "cred.fix.key_wrong_env",
+    "cred.code.InvalidParameter.Application": "cred.fix.app_id",
+    "cred.code.ResourceNotFound.Application": "cred.fix.app_id",
+    "cred.code.ResourceNotFound.NotExistApplication": "cred.fix.app_id",
+    "cred.code.OperationDenied.BannedApplication": "cred.fix.contact",
+    "cred.code.OperationDenied.NoApiAuth": "cred.fix.contact",
+    "cred.code.ResourceNotFound.ApplicationAuth": "cred.fix.contact",
+})
+"""For a failed check, the console path (or the person to write to) that fixes it."""
+
+
+def environment_label(environment: str, lang: str) -> str:
+    key = f"opt.environment.{environment}"
+    return t(key, lang) if has(key) else environment
+
+
+def detail_text(check: CheckResult, lang: str) -> str:
+    """The sentence for one result, with the RequestId of a Tencent Cloud refusal, and for a
+    failure the way to fix it."""
+    params: dict[str, Any] = {"policy": ESS_POLICY, "contact": CONTACT, **check.params}
+    if "environment" in check.params:
+        params["environment"] = environment_label(check.params["environment"], lang)
+    if "other" in check.params:
+        params["other"] = environment_label(check.params["other"], lang)
+    text = t(check.detail, lang, **params)
+    if check.status != "pass" and check.params.get("request_id"):
+        text += t("cred.request_id", lang, request_id=check.params["request_id"])
+    if check.status == "fail":
+        fix = _FIX_BY_DETAIL.get(check.detail, f"cred.fix.{check.name}")
+        if has(fix):
+            text += "\n    " + t("cred.fix_prefix", lang) + t(fix, lang, **params)
+    return text
+
+
+def render_report(report: CredentialReport, lang: str, *, who: str | None = None) -> str:
+    """The report as one message: a title, one line per check, and the verdict."""
+    environment = environment_label(report.environment, lang)
+    lines = [t("cred.report.title", lang, secret_id=report.secret_id_masked,
+               environment=environment)]
+    if who:
+        lines[0] += t("cred.report.by", lang, who=who)
+    lines += [t("cred.report.line", lang, icon=_ICONS[check.status],
+                check=t(f"cred.check.{check.name}", lang), detail=detail_text(check, lang))
+              for check in report.checks]
+    lines.append(t(f"cred.report.outcome.{report.outcome}", lang))
+    return "\n".join(lines)
+
+
+def report_as_json(report: CredentialReport, lang: str) -> dict[str, Any]:
+    """``{"checks": [{"name", "status", "detail"}], "identity": {...}}`` for the CLI."""
+    return {
+        "checks": [{"name": c.name, "status": c.status, "detail": detail_text(c, lang)}
+                   for c in report.checks],
+        "identity": report.identity.as_dict() if report.identity else {},
+    }

@@ -1,0 +1,2 @@
+"""The application files and the email: ``excel``, ``materials`` and ``email``, what goes in
+each file, and their sentences."""

@@ -1,0 +1,212 @@
+"""Reviews and waits in the conversation: the ``review`` command, the answer hook that starts a
+wait, the guard that keeps results to admins, and the waits in ``status``.
+
+Why results are recorded through the gate answers: the flow already knows where the team stands
+from ``transfer_status``, ``realname_status`` and ``app_status``. Recording a result stores the
+gate answer it implies through ``Turn.store`` (history, dependants, notes, position and all), so
+``review realname approved`` moves the conversation exactly as answering "approved" would, and
+answering "approved" records the result exactly as ``review`` would. Either way the wait ends and
+its announcement is queued in the same transaction (``handlers.reviews.tracking``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from typing import Any
+
+from handlers import flow
+from handlers.core_commands import cmd_status as core_status
+from handlers.render import field_label, local_time
+from handlers.reviews import tracking
+from handlers.reviews.kinds import KIND_BY_GATE, KINDS, WaitKind
+from handlers.reviews.notices import started_reply, wait_name
+from handlers.reviews.status import all_cases, wait_lines
+from handlers.reviews.workdays import local_date
+from handlers.shapes import Reply
+from handlers.turn import Turn, fold
+from handlers.validators import Invalid
+from storage import waits as store
+
+MAX_REASON_CHARS = 500
+
+_KIND_WORDS: dict[str, str] = {
+    **dict.fromkeys(("transfer", "bank", "banktransfer", "打款", "对公打款", "对公打款认证"),
+                    "transfer"),
+    **dict.fromkeys(("realname", "real-name", "实名", "补充实名", "补充实名认证", "实名认证"),
+                    "realname"),
+    **dict.fromkeys(("app", "appid", "app-id", "应用", "应用号", "应用号审核"), "app"),
+}
+_VERDICT_WORDS: dict[str, str] = {
+    **dict.fromkeys(("approved", "approve", "pass", "passed", "ok", "verified", "通过", "已通过",
+                     "成功", "验证成功"), "approved"),
+    **dict.fromkeys(("rejected", "reject", "failed", "fail", "驳回", "被驳回", "未通过", "拒绝",
+                     "失败"), "rejected"),
+}
+_ALL_WORDS = {"all", "全部", "所有", "everything"}
+
+
+# -- who may record results ----------------------------------------------------------------
+def is_admin(turn: Turn) -> bool:
+    """Listed in ``ESIGNBOT_ADMINS`` by platform user id, bare or as ``platform:user``."""
+    admins = turn.services.admins
+    return turn.msg.user_id in admins or f"{turn.msg.platform}:{turn.msg.user_id}" in admins
+
+
+def may_record(turn: Turn) -> bool:
+    """Everyone when no admins are configured; otherwise admins only."""
+    return not turn.services.admins or is_admin(turn)
+
+
+def guard_answer(turn: Turn, step: flow.Step, key: str, value: Any) -> None:
+    """An answer check: a result typed as the answer to a gate question is a recorded result
+    too, so with admins configured only an admin may give it (``Invalid`` refuses it)."""
+    spec = KIND_BY_GATE.get(key)
+    if spec is not None and value in spec.ends and not may_record(turn):
+        raise Invalid("reviews.err.not_admin", user=turn.msg.user_id)
+
+
+# -- the answer hook -----------------------------------------------------------------------
+def on_answer(turn: Turn, step: flow.Step, key: str, value: Any) -> list[Reply]:
+    """Start a wait when the team says a step was submitted; end it when they give the result;
+    close it quietly when they take the submission back."""
+    spec = KIND_BY_GATE.get(key)
+    if spec is None or not isinstance(value, str):
+        return []
+    case = turn.require_case()
+    who = turn.who()
+    if value == spec.starts:
+        wait = tracking.begin(turn.tx, case.id, spec.name, **who)
+        if wait is None:
+            return []
+        return [started_reply(spec.name, wait.started_at, tracking.start_day(wait.started_at),
+                              date.fromisoformat(wait.due_on), turn.lang)]
+    if value in spec.ends:
+        state = spec.ends[value]
+        if tracking.already_recorded(turn.tx, case.id, spec.name, state) is None:
+            app_id = turn.values.get("app_id") if spec.name == "app" else None
+            tracking.finish(turn.tx, case, spec.name, state, lang=turn.lang, app_id=app_id, **who)
+        return []
+    if value in spec.withdraws:
+        tracking.withdraw(turn.tx, case.id, spec.name, **who)
+    return []
+
+
+# -- the review command --------------------------------------------------------------------
+def _usage(turn: Turn, key: str | None = None, **params: Any) -> list[Reply]:
+    replies = [turn.error(key, **params)] if key else []
+    return [*replies, Reply(kind="help", text=turn.t("reviews.usage"), private=True)]
+
+
+def _reason(text: str) -> str:
+    """The free text after the result, as one tidy line (it is shown to the whole team)."""
+    cleaned = unicodedata.normalize("NFC", text).strip()
+    if any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in "\n\t" for ch in cleaned):
+        raise Invalid("reviews.err.reason_chars")
+    cleaned = " ".join(cleaned.split())
+    if len(cleaned) > MAX_REASON_CHARS:
+        raise Invalid("reviews.err.reason_too_long", length=len(cleaned), max=MAX_REASON_CHARS)
+    return cleaned
+
+
+def _gate_step(turn: Turn, spec: WaitKind) -> flow.Step | list[Reply]:
+    """The gate question for this wait, or why the case has none (yet)."""
+    values = turn.values
+    step = flow.applicable_step_for_field(spec.gate, values)
+    if step is not None:
+        return step
+    conditions = {key for s in flow.steps_for_field(spec.gate) for key in s.when}
+    sep = "、" if turn.lang == "zh" else ", "
+    labels = sep.join(field_label(k, turn.lang) for k in sorted(conditions))
+    unanswered = any(k not in values for k in conditions)
+    key = "reviews.err.not_yet" if unanswered else "reviews.err.not_applicable"
+    return [turn.error(key, wait=wait_name(spec.name, turn.lang), fields=labels)]
+
+
+def cmd_review(turn: Turn, args: str) -> list[Reply]:
+    """``review <transfer|realname|app> approved|rejected [reason or app ID]``."""
+    words = args.split(maxsplit=2)
+    if len(words) < 2:
+        return _usage(turn)
+    kind = _KIND_WORDS.get(fold(words[0]))
+    if kind is None:
+        return _usage(turn, "reviews.err.kind", word=words[0][:40])
+    state = _VERDICT_WORDS.get(fold(words[1]))
+    if state is None:
+        return _usage(turn, "reviews.err.verdict", word=words[1][:40])
+    if not may_record(turn):
+        return [turn.error("reviews.err.not_admin", user=turn.msg.user_id)]
+    spec = KINDS[kind]
+    gate = _gate_step(turn, spec)
+    if not isinstance(gate, flow.Step):
+        return gate
+    rest = words[2] if len(words) > 2 else ""
+    app_id: str | None = None
+    try:
+        if kind == "app" and state == "approved":
+            if not rest.strip():
+                return _usage(turn, "reviews.err.app_id_needed")
+            _, app_id = turn.parse(flow.STEPS_BY_NAME["app_id"], ("app_id",), rest)
+            reason = None
+        else:
+            reason = _reason(rest) or None
+    except Invalid as problem:
+        return [turn.error(problem.key, **problem.params)]
+    return _record(turn, spec, gate, state, reason=reason, app_id=app_id)
+
+
+def _record(
+    turn: Turn, spec: WaitKind, gate: flow.Step, state: str, *, reason: str | None,
+    app_id: str | None,
+) -> list[Reply]:
+    case = turn.require_case()
+    gate_value = spec.answer_for[state]
+    done = tracking.already_recorded(turn.tx, case.id, spec.name, state)
+    if done is not None and turn.values.get(spec.gate) == gate_value and (
+            app_id is None or turn.values.get("app_id") == app_id):
+        return [turn.reply("info", "reviews.already", wait=wait_name(spec.name, turn.lang),
+                           state=turn.t(f"reviews.state.{state}"),
+                           who=done.recorded_by_name or done.recorded_by or "",
+                           when=local_time(done.ended_at or done.started_at)),
+                *turn.reask()]
+    was = turn.current_step()
+    tracking.finish(turn.tx, case, spec.name, state, lang=turn.lang, reason=reason, app_id=app_id,
+                    **turn.who())
+    turn.tx.note(case.id, "review", {"wait": spec.name, "result": state, "reason": reason},
+                 **turn.who())
+    replies = [turn.reply("info", "reviews.recorded", wait=wait_name(spec.name, turn.lang),
+                          state=turn.t(f"reviews.state.{state}"),
+                          creator=case.created_by_name or case.created_by)]
+    replies += turn.store(gate, spec.gate, gate_value)
+    if app_id is not None:
+        replies += turn.store(flow.STEPS_BY_NAME["app_id"], "app_id", app_id)
+    after = turn.current_step()
+    new_stage = after is None or was is None or after.stage != was.stage
+    return [*replies, turn.progress(), *turn.ask(after, intro=True, header=new_stage)]
+
+
+# -- status ---------------------------------------------------------------------------------
+def cmd_status(turn: Turn, args: str) -> list[Reply]:
+    """``status``: the case, then its waits; ``status all``: every case, for admins."""
+    if fold(args) in _ALL_WORDS:
+        if not turn.services.admins or not is_admin(turn):
+            return [turn.error("reviews.err.status_all_admins", user=turn.msg.user_id)]
+        today = local_date(turn.clock_now)
+        return [Reply(kind="status", text=all_cases(turn.tx, today, turn.lang), private=True)]
+    if turn.case is None:
+        return [turn.error("err.no_case")]
+    if args:
+        explicit = turn.msg.text.strip()[:1] in {"/", "／"}
+        step = turn.current_step()
+        if explicit or step is None:
+            return [turn.error("reviews.err.status_usage")]
+        # "Status Quo Ltd" typed as an answer: a word that starts like a command is still an
+        # answer when it does not read as one.
+        return turn.answer(step, step.fields, turn.msg.text)
+    replies = core_status(turn, args)
+    lines = wait_lines(store.waits_for_case(turn.tx, turn.case.id), local_date(turn.clock_now),
+                       turn.lang)
+    if not lines:
+        return replies
+    first = replies[0]
+    return [first.model_copy(update={"text": "\n".join([first.text, *lines])}), *replies[1:]]

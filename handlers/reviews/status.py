@@ -1,0 +1,101 @@
+"""The waits in ``status``: due dates and working days left; and ``status all`` for admins.
+
+Counted in Chinese working days (``handlers.reviews.workdays``) from the day the status is asked, in
+Asia/Shanghai, so "2 working days left" over a holiday week means what the reviewers mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from handlers import flow
+from handlers.catalogue import t
+from handlers.render import local_time
+from handlers.reviews.notices import day_text, estimate_lines, wait_name
+from handlers.reviews.tracking import start_day
+from handlers.reviews.workdays import workdays_between
+from storage import CaseRecord, StoreTransaction
+from storage import waits as store
+
+_ICONS = {"waiting": "⏳", "overdue": "⚠️", "approved": "✅", "rejected": "❌", "withdrawn": "↩️"}
+MAX_LISTED_CASES = 100
+
+
+def time_left(due: date, today: date, lang: str) -> str:
+    """``2 working days left`` / ``due today`` / ``overdue by 1 working day``."""
+    if today < due:
+        return t("reviews.status.left", lang, count=workdays_between(today, due))
+    if today == due:
+        return t("reviews.status.due_today", lang)
+    late = workdays_between(due, today)
+    if late == 0:
+        return t("reviews.status.overdue_today", lang)
+    return t("reviews.status.overdue", lang, count=late)
+
+
+def open_wait_line(wait: store.WaitRecord, today: date, lang: str) -> str:
+    due = date.fromisoformat(wait.due_on)
+    # Late is late even before the scheduler's next pass has marked it.
+    icon = _ICONS["overdue" if today > due else wait.state]
+    return t("reviews.status.open", lang, icon=icon, wait=wait_name(wait.kind, lang),
+             start=local_time(wait.started_at), due=day_text(due, lang),
+             left=time_left(due, today, lang))
+
+
+def wait_lines(waits: Sequence[store.WaitRecord], today: date, lang: str) -> list[str]:
+    """Every wait of a case, open ones with their due date, ended ones with their result."""
+    if not waits:
+        return []
+    lines = [t("reviews.status.title", lang)]
+    notes: list[str] = []
+    for wait in waits:
+        if wait.is_open:
+            lines.append(open_wait_line(wait, today, lang))
+            notes += [n for n in estimate_lines(wait.kind, start_day(wait.started_at), lang)
+                      if n not in notes]
+            continue
+        reason = (t("reviews.status.reason", lang, reason=wait.reason)
+                  if wait.reason and wait.state == "rejected" else "")
+        lines.append(t("reviews.status.ended", lang, icon=_ICONS[wait.state],
+                       wait=wait_name(wait.kind, lang), state=t(f"reviews.state.{wait.state}", lang),
+                       who=wait.recorded_by_name or wait.recorded_by or "",
+                       when=local_time(wait.ended_at or wait.started_at), reason=reason))
+    return lines + notes
+
+
+def _stage(tx: StoreTransaction, case: CaseRecord, has_open: bool, lang: str) -> str:
+    if case.state != "active":
+        return t("reviews.status.all_done" if case.state == "completed"
+                 else "reviews.status.all_cancelled", lang)
+    step = flow.STEPS_BY_NAME.get(case.current_step or "")
+    if step is None:
+        if case.completed_at:
+            return t("reviews.status.all_done", lang)
+        values = {k: a.value for k, a in tx.answers(case.id).items()}
+        step = flow.first_incomplete(values)
+        if step is None:
+            return t("reviews.status.all_done", lang)
+    state = "waiting" if has_open else "current"
+    return t("reviews.status.all_stage", lang, stage=step.stage, state=t(f"stage_state.{state}", lang))
+
+
+def all_cases(tx: StoreTransaction, today: date, lang: str) -> str:
+    """Every case, oldest first, with its stage and its pending waits (for admins)."""
+    cases = sorted(tx.cases(), key=lambda c: (c.created_at, c.id))
+    if not cases:
+        return t("reviews.status.all_empty", lang)
+    open_waits = store.open_waits_by_case(tx)
+    lines = [t("reviews.status.all_title", lang, count=len(cases))]
+    for case in cases[:MAX_LISTED_CASES]:
+        pending = open_waits.get(case.id, []) if case.state == "active" else []
+        lines.append(t("reviews.status.all_case", lang, case_id=case.id,
+                       conversation=case.conversation, stage=_stage(tx, case, bool(pending), lang),
+                       creator=case.created_by_name or case.created_by,
+                       created=local_time(case.created_at)))
+        if case.state == "active":
+            lines += [open_wait_line(w, today, lang) for w in pending] or [
+                t("reviews.status.all_no_waits", lang)]
+    if len(cases) > MAX_LISTED_CASES:
+        lines.append(t("reviews.status.all_more", lang, count=len(cases) - MAX_LISTED_CASES))
+    return "\n".join(lines)
