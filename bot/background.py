@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.files.process import FileBuilderProcess
+from bot.health import Probe, database_probe
 from bot.mail.watch import mail_watcher
 from bot.mail.watch import server_hooks as mail_hooks
-from bot.scheduler import SendingPlatform
+from bot.metrics import Metrics
+from bot.scheduler import Scheduler, SendingPlatform
 from bot.scheduler import server_hooks as scheduler_hooks
 from bot.server import Hook
 from bot.settings import Settings
@@ -28,19 +30,28 @@ class Background:
     starts: list[Hook] = field(default_factory=list)
     stops: list[Hook] = field(default_factory=list)
     finals: list[Hook] = field(default_factory=list)
+    probes: dict[str, Probe] = field(default_factory=dict)
+    """A liveness probe for each part, and the database's writability, for ``/healthz``."""
 
 
 def background_work(settings: Settings, dialogue: Dialogue, platforms: Sequence[SendingPlatform],
-                    files: FileBuilderProcess) -> Background:
+                    files: FileBuilderProcess, metrics: Metrics | None = None) -> Background:
     """The hooks for ``platforms``; raises ``MailConfigError`` when the mailbox is only partly
     configured. ``files`` is the builder ``dialogue`` was made with: it starts first (so the
-    first build does not wait for it) and closes last, after the platforms' remaining work."""
-    startup, shutdown = scheduler_hooks(dialogue.store, platforms,
-                                        interval_s=settings.esignbot_scheduler_seconds)
-    work = Background([files.start, startup], [shutdown], [files.close])
-    watcher = mail_watcher(settings, dialogue)  # Tencent's review emails, when configured
+    first build does not wait for it) and closes last, after the platforms' remaining work.
+    ``metrics``: where give-ups and mailbox faults are counted (``serve``)."""
+    scheduler = Scheduler(dialogue.store, interval_s=settings.esignbot_scheduler_seconds,
+                          admins=dialogue.services.admins,
+                          on_give_up=metrics.count_give_up if metrics is not None else None)
+    startup, shutdown = scheduler_hooks(dialogue.store, platforms, scheduler=scheduler)
+    work = Background([files.start, startup], [shutdown], [files.close],
+                      {"database": database_probe(dialogue.store), "scheduler": scheduler.health})
+    watcher = mail_watcher(settings, dialogue,  # Tencent's review emails, when configured
+                           on_fault=metrics.count_mailbox_fault if metrics is not None else None)
     if watcher is not None:
         mail_start, mail_stop = mail_hooks(watcher)
         work.starts.append(mail_start)
         work.stops.insert(0, mail_stop)
+        work.probes["mail"] = watcher.health
+    work.probes["files"] = files.health
     return work

@@ -8,9 +8,10 @@ import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from importlib.metadata import version
 from pathlib import Path
 
-from bot import admin
+from bot import admin, doctor, logs
 from bot.console.chat import ConsoleChat
 from bot.console.notices import console_scheduler, ticking
 from bot.credentials import cli as check_cli
@@ -36,6 +37,7 @@ def _stdin_lines() -> Iterator[str]:
 
 def _console(args: argparse.Namespace) -> int:
     settings = load_settings()
+    logs.configure(settings, default_level="WARNING")  # stderr; the chat itself is on stdout
     dialogue = build_dialogue(settings, Path(args.db) if args.db else None)
     interactive = sys.stdin.isatty()
     chat = ConsoleChat(
@@ -51,7 +53,8 @@ def _console(args: argparse.Namespace) -> int:
     prompt = "> " if interactive else ""
     # Announcements and reminders for this terminal's case (see bot/console/notices.py).
     scheduler = console_scheduler(dialogue.store, chat.conversation, sys.stdout, prompt=prompt,
-                                  interval_s=settings.esignbot_scheduler_seconds)
+                                  interval_s=settings.esignbot_scheduler_seconds,
+                                  admins=dialogue.services.admins)
     if interactive:
         scheduler.start()
     watcher = mail_cli.console_watcher(settings, dialogue)  # Tencent's emails, when configured
@@ -70,25 +73,35 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.background import background_work
+    from bot.connections import connection_cap, limited_http
     from bot.files.process import FileBuilderProcess
     from bot.mail.watch import MailConfigError
+    from bot.metrics import Metrics
     from bot.server import build_app
 
     settings = load_settings()
+    level = logs.configure(settings)  # before the platforms: Slack pins its loggers' levels
     files = FileBuilderProcess()  # workbooks built off the event loop's GIL (bot/files/process.py)
     dialogue = build_dialogue(settings, Path(args.db) if args.db else None, files=files)
+    metrics = Metrics(dialogue.store)  # /metrics (bot/metrics.py); the engine reports each turn
+    dialogue.observers.append(metrics.count_turn)
     try:
         platforms = configured_platforms(settings, dialogue)
-        work = background_work(settings, dialogue, platforms, files)
+        work = background_work(settings, dialogue, platforms, files, metrics)
     except (ConfigError, MailConfigError) as problem:
         print(problem, file=sys.stderr)
         return 2
     if not platforms:
         print(NOTHING_TO_SERVE, file=sys.stderr)
         return 2
+    # log_config=None: uvicorn's lines go through our handler (bot/logs.py); its access log is
+    # off because bot/access_log.py writes one without the query string (WeCom signs there).
     uvicorn.run(build_app(platforms, extra_startup=work.starts, extra_shutdown=work.stops,
-                          final_shutdown=work.finals),
-                host=args.host, port=args.port, log_level="warning")
+                          final_shutdown=work.finals, probes=work.probes, metrics=metrics),
+                host=args.host, port=args.port, log_config=None, log_level=level.lower(),
+                access_log=False,
+                http=limited_http(settings.esignbot_http_request_timeout,
+                                  connection_cap(settings.esignbot_http_max_connections)))
     return 0
 
 
@@ -103,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="esignbot",
         description="Walks a team through onboarding onto Tencent E-Sign integration version.",
     )
+    # From the installed distribution's metadata, so it is always the version pip installed.
+    parser.add_argument("--version", action="version", version=f"esignbot {version('esignbot')}")
     commands = parser.add_subparsers(dest="command", required=True)
     console = commands.add_parser("console", help="chat with the bot in this terminal")
     console.add_argument("--db", help="SQLite file (default: $ESIGNBOT_DB or ./esignbot.db)")
@@ -120,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_cli.add_parser(commands)
     mail_cli.add_parser(commands)
     admin.add_parsers(commands)
+    doctor.add_parser(commands)
     slack = commands.add_parser("slack", help="Slack over Socket Mode, or print the app manifest")
     slack.add_argument("--socket", action="store_true",
                        help="connect over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)")

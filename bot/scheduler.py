@@ -13,7 +13,9 @@ One pass (:meth:`Scheduler.tick`):
    today gets one reminder, queued in the same transaction that claims the day;
 3. queued messages for the conversations this process serves are claimed, sent through the
    route that owns the conversation (``slack:``/``wecom:`` platforms, the console's own
-   conversation), and marked sent — or given back for a later attempt when the send failed.
+   conversation), and marked sent — or given back for a later attempt when the send failed;
+   after the last attempt it is given up on: logged once at ERROR and told to the admins
+   (``handlers/reviews/undelivered.py``), since nobody else would ever notice it missing.
 
 A message is sent once. The one exception is a process that dies between sending and marking:
 its claim runs out after ``lease`` and another process sends it again (at least once, never
@@ -28,12 +30,14 @@ import os
 import re
 import socket
 import threading
+import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
+from handlers.reviews import coverage, undelivered
 from handlers.reviews.notices import from_rows, reminder_replies, to_rows
 from handlers.reviews.workdays import in_working_hours, local_date, workdays_between
 from handlers.shapes import Reply
@@ -47,6 +51,18 @@ Sender = Callable[[str, Sequence[Reply]], None]
 """Posts replies into a conversation; raises when it could not (the message is retried)."""
 Mention = Callable[[str, str], str]
 """(user id, display name) -> how this platform calls on a person."""
+SenderFor = Callable[[str, Sequence[Reply], str], None]
+"""Posts a queued live reply (``purpose`` 'reply') as the turn would have: its private replies
+to the person whose input it answers (the third argument); raises when it could not."""
+
+EVENT_RETENTION = timedelta(days=7)
+"""How long a processed event id is kept. Platforms resend an input for minutes (Slack's three
+retries within about an hour at most, WeCom's within seconds), so a week is far past any retry;
+after it the id is pruned so the table does not grow for ever."""
+PRUNE_EVERY = timedelta(hours=1)
+PRUNE_BATCH = 5000
+PRUNE_BATCHES = 20
+"""At most this many batches per pruning, each its own short transaction."""
 
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
@@ -79,6 +95,7 @@ class Route:
     key: str
     send: Sender
     mention: Mention = plain_mention
+    send_for: SenderFor | None = None
 
     def owns(self, conversation: str) -> bool:
         return conversation.startswith(self.key) if self.key.endswith(":") else conversation == self.key
@@ -106,6 +123,8 @@ class Scheduler:
         lease: timedelta = timedelta(minutes=5),
         max_attempts: int = 8,
         owner: str | None = None,
+        admins: Iterable[str] = (),
+        on_give_up: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
         self.clock: Clock = clock or _utc_now
@@ -114,10 +133,20 @@ class Scheduler:
         self.interval_s = interval_s
         self.lease = lease
         self.max_attempts = max_attempts
+        self.admins = frozenset(admins)
+        """``ESIGNBOT_ADMINS``: who hears about the bot itself (the calendar running out)."""
+        self._calendar_checked: date | None = None
+        self._events_pruned_at: datetime | None = None
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._tick_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.on_give_up = on_give_up
+        """Called once per message given up on (``serve`` counts them for ``/metrics``)."""
+        self._pass_started: float | None = None
+        self._last_pass: float | None = None
+        self._failed_passes = 0
+        self._last_error = ""
 
     def add_route(self, route: Route) -> None:
         self.routes.append(route)
@@ -128,9 +157,37 @@ class Scheduler:
         with self._tick_lock:
             report = TickReport()
             now = self.clock()
+            self._check_calendar(now)
             self._remind(now, report)
             self._deliver(now, report)
+            self._prune_events(now)
             return report
+
+    def _prune_events(self, now: datetime) -> None:
+        """At most once an hour: forget processed event ids older than :data:`EVENT_RETENTION`."""
+        last = self._events_pruned_at
+        if last is not None and now - last < PRUNE_EVERY:
+            return
+        self._events_pruned_at = now
+        before = _iso(now - EVENT_RETENTION)
+        for _ in range(PRUNE_BATCHES):
+            with self.db.transaction() as tx:
+                if tx.prune_events(before, PRUNE_BATCH) < PRUNE_BATCH:
+                    return
+
+    def _check_calendar(self, now: datetime) -> None:
+        """Once a (Shanghai) day: in December, tell admins when next year is not covered."""
+        today = local_date(now)
+        if today == self._calendar_checked:
+            return
+        self._calendar_checked = today
+        year = coverage.uncovered_next_year(today)
+        if year is None:
+            return
+        with self.db.transaction() as tx:
+            told = coverage.warn_admins(tx, today, self.admins, _iso(now))
+        log.warning("the working-day calendar has no official schedule for %d: due dates there are "
+                    "estimated; set ESIGNBOT_HOLIDAYS (admins newly told: %d)", year, len(told))
 
     def _remind(self, now: datetime, report: TickReport) -> None:
         today = local_date(now)
@@ -165,15 +222,30 @@ class Scheduler:
             claimed = store.claim_messages(tx, owner=self.owner, now=_iso(now),
                                            lease_until=_iso(now + self.lease), prefixes=prefixes,
                                            conversations=exact)
+        stuck: dict[str, bool] = {}
+        """Conversations whose message failed in this pass -> whether it was a queued reply."""
         for message in claimed:
             route = next(r for r in self.routes if r.owns(message.conversation))
+            if message.conversation in stuck and (
+                    stuck[message.conversation] or message.purpose == "reply"):
+                # Sending it now would overtake the one that just failed (see
+                # storage.waits._NOT_OVERTAKING): back in the queue, untried.
+                with self.db.transaction() as tx:
+                    store.release_message(tx, message.id, owner=self.owner)
+                continue
             try:
-                route.send(message.conversation, self._replies(message, route))
+                if message.purpose == "reply" and route.send_for is not None:
+                    route.send_for(message.conversation, self._replies(message, route),
+                                   message.actor or "")
+                else:
+                    route.send(message.conversation, self._replies(message, route))
             except Exception as problem:
                 # The reason by type only: a platform error may quote what we tried to send.
                 log.warning("delivering message %s to %s failed: %s", message.id,
                             message.conversation, type(problem).__name__)
                 self._give_back(message, type(problem).__name__, now)
+                stuck[message.conversation] = (stuck.get(message.conversation, False)
+                                               or message.purpose == "reply")
                 report.failed += 1
                 continue
             with self.db.transaction() as tx:
@@ -193,7 +265,21 @@ class Scheduler:
         if message.attempts < self.max_attempts:
             retry_at = _iso(now + timedelta(minutes=min(2 ** (message.attempts - 1), 60)))
         with self.db.transaction() as tx:
-            store.mark_failed(tx, message.id, owner=self.owner, error=error, retry_at=retry_at)
+            marked = store.mark_failed(tx, message.id, owner=self.owner, error=error,
+                                       retry_at=retry_at)
+            told = [] if retry_at or not marked else undelivered.tell_admins(
+                tx, message_id=message.id, conversation=message.conversation,
+                case_id=message.case_id, attempts=message.attempts, error=error,
+                admins=self.admins, at=_iso(now))
+        if retry_at or not marked:
+            return
+        # Once: only the process whose claim marked it failed gets here. Ids only: the text
+        # may hold personal data.
+        log.error("gave up on message %s for %s (case %s) after %d attempts (%s); admins told "
+                  "in %s", message.id, message.conversation, message.case_id, message.attempts,
+                  error, told or "no conversation (set ESIGNBOT_ADMINS and start a case there)")
+        if self.on_give_up is not None:
+            self.on_give_up()
 
     # -- running in the background --------------------------------------------------------
     def start(self) -> None:
@@ -206,17 +292,49 @@ class Scheduler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._pass_started = time.monotonic()
             try:
                 self.tick()
-            except Exception:
+            except Exception as problem:
+                self._failed_passes += 1
+                self._last_error = type(problem).__name__
                 log.exception("scheduler pass failed; trying again in %s s", self.interval_s)
+            else:
+                self._failed_passes = 0
+            self._last_pass, self._pass_started = time.monotonic(), None
             self._stop.wait(self.interval_s)
+
+    def health(self) -> dict[str, object]:
+        """Whether the background thread is doing its job, for ``/healthz``: running, its
+        current pass not stuck (:data:`STALLED_AFTER_INTERVALS` intervals, at least
+        :data:`STALLED_AFTER_S`), and not failing pass after pass (:data:`FAILING_PASSES`)."""
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            return {"ok": False, "error": "the scheduler thread is not running"}
+        now = time.monotonic()
+        started, last = self._pass_started, self._last_pass
+        stall_s = max(STALLED_AFTER_INTERVALS * self.interval_s, STALLED_AFTER_S)
+        seen: dict[str, object] = {"last_pass_s_ago": None if last is None else round(now - last, 1)}
+        if started is not None and now - started > stall_s:
+            return {"ok": False, "error": f"a pass has been running for {now - started:.0f} s",
+                    **seen}
+        if self._failed_passes >= FAILING_PASSES:
+            return {"ok": False, "error": f"the last {self._failed_passes} passes failed "
+                                          f"({self._last_error})", **seen}
+        return {"ok": True, **seen}
 
     def stop(self, timeout_s: float = 30.0) -> None:
         self._stop.set()
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout_s)
+
+
+STALLED_AFTER_INTERVALS = 10
+STALLED_AFTER_S = 300.0
+"""A pass running longer than this is stuck: one hung send gives up after 120 s."""
+FAILING_PASSES = 3
+"""Failed passes in a row that make the scheduler unhealthy (one may be a busy database)."""
 
 
 # -- platforms served over HTTP ---------------------------------------------------------------
@@ -245,19 +363,32 @@ def platform_route(
             future.cancel()
             raise
 
+    def send_for(conversation: str, replies: Sequence[Reply], actor: str) -> None:
+        assert callable(platform_send_for)
+        future = asyncio.run_coroutine_threadsafe(
+            platform_send_for(conversation, replies, actor), loop)
+        try:
+            future.result(timeout=timeout_s)
+        except TimeoutError:
+            future.cancel()
+            raise
+
     mention = getattr(platform, "mention", None)
+    platform_send_for = getattr(platform, "send_for", None)
     return Route(f"{platform.name}:", send,
-                 mention if callable(mention) else _MENTIONS.get(platform.name, plain_mention))
+                 mention if callable(mention) else _MENTIONS.get(platform.name, plain_mention),
+                 send_for if callable(platform_send_for) else None)
 
 
 def server_hooks(
     db: CaseStore, platforms: Sequence[SendingPlatform], *, clock: Clock = _utc_now,
-    interval_s: float = 10.0,
+    interval_s: float = 10.0, admins: Iterable[str] = (), scheduler: Scheduler | None = None,
 ) -> tuple[Callable[[], None], Callable[[], Awaitable[None]]]:
     """(startup, shutdown) for ``bot.server.build_app``: the scheduler runs in a thread while
     the server runs, delivering through each platform's ``send``; shutdown waits for it off the
-    event loop, so a send in flight can still finish on that loop."""
-    scheduler = Scheduler(db, clock=clock, interval_s=interval_s)
+    event loop, so a send in flight can still finish on that loop. ``scheduler``: the one to
+    run (``serve`` keeps it for its health check); built from the other arguments when None."""
+    scheduler = scheduler or Scheduler(db, clock=clock, interval_s=interval_s, admins=admins)
 
     def startup() -> None:
         loop = asyncio.get_running_loop()

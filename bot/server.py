@@ -7,19 +7,23 @@ whatever is configured and a health check answers for all of it.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import inspect
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.access_log import AccessLog
 from bot.body_limit import BodyLimit
+from bot.health import HealthCheck, Probe
+from bot.metrics import CONTENT_TYPE, Metrics
 from handlers.shapes import Reply
 
 
@@ -85,19 +89,39 @@ async def running(platforms: Sequence[Platform], extra_startup: Sequence[Hook] =
 
 def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Hook] = (),
               extra_shutdown: Sequence[Hook] = (),
-              final_shutdown: Sequence[Hook] = ()) -> Starlette:
-    """The Starlette app serving every platform's routes and ``/healthz``; its lifespan is
-    :func:`running`."""
+              final_shutdown: Sequence[Hook] = (), *, probes: Mapping[str, Probe] | None = None,
+              metrics: Metrics | None = None) -> Starlette:
+    """The Starlette app serving every platform's routes, ``/healthz`` (200 when every probe
+    passes, 503 naming what failed; ``bot/health.py``) and, with ``metrics``, ``/metrics``;
+    every request is logged once (``bot/access_log.py``). Its lifespan is :func:`running`."""
+    health = HealthCheck(probes or {})
+
     async def healthz(request: Request) -> JSONResponse:
-        return JSONResponse({"ok": True, "platforms": [p.name for p in platforms]})
+        ok, checks = await health.run()
+        return JSONResponse({"ok": ok, "platforms": [p.name for p in platforms],
+                             "checks": checks}, status_code=200 if ok else 503)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with running(platforms, extra_startup, extra_shutdown, final_shutdown):
             yield
 
+    async def scrape(request: Request) -> Response:
+        assert metrics is not None
+        body = await asyncio.to_thread(metrics.render)  # reads SQLite: not on the event loop
+        return Response(body, media_type=CONTENT_TYPE)
+
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    if metrics is not None:
+        routes.append(Route("/metrics", scrape, methods=["GET"]))
+    platform_paths: dict[str, str] = {}
     for platform in platforms:
-        routes += platform.routes()
-    # Every body over 1 MiB is refused (413) before a platform reads it (bot/body_limit.py).
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(BodyLimit)])
+        own = platform.routes()
+        platform_paths.update({r.path: platform.name for r in own if isinstance(r, Route)})
+        routes += own
+    # One access line per request, refused ones included (so it comes first); every body over
+    # 1 MiB is refused (413) before a platform reads it (bot/body_limit.py).
+    access = Middleware(AccessLog, platform_paths=platform_paths,
+                        observe=metrics.observe_ack if metrics is not None else None)
+    return Starlette(routes=routes, lifespan=lifespan,
+                     middleware=[access, Middleware(BodyLimit)])

@@ -33,6 +33,17 @@ class Settings(BaseSettings):
     esignbot_admins: str = ""
     # How often the scheduler looks for late waits and undelivered notices (seconds).
     esignbot_scheduler_seconds: float = Field(default=10.0, gt=0, le=3600)
+    # `serve`'s connection limits (bot/connections.py): a request must arrive whole within
+    # REQUEST_TIMEOUT seconds; past MAX_CONNECTIONS open connections new ones get 503.
+    esignbot_http_request_timeout: float = Field(default=10.0, gt=0, le=300)
+    esignbot_http_max_connections: int = Field(default=500, ge=1, le=100000)
+    # Log lines of the long-running modes (bot/logs.py): the level of esignbot's and uvicorn's
+    # own lines (DEBUG..CRITICAL), and `text` or `json` (one object per line).
+    esignbot_log_level: str = "INFO"
+    esignbot_log_format: str = "text"
+    # Holidays and make-up working days for years chinese-calendar does not know yet (TOML, see
+    # bot/holidays.py and docs/reviews.md); read at start, before the packaged calendars.
+    esignbot_holidays: Path | None = None
     # Personal fields (resident ID, phone) encrypted at rest with this Fernet key when set;
     # NEW_DATA_KEY only for `esignbot rotate-data-key` (see bot/admin.py).
     esignbot_data_key: SecretStr | None = None

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.credentials.checker import build_checker
 from bot.files.materials import ApplicationFileBuilder
+from bot.holidays import load_holidays
 from bot.mail.sending import smtp_mailer
 from bot.server import Platform
 from bot.settings import ConfigError, Settings
@@ -18,6 +19,7 @@ from bot.wecom.callback import wecom_platform
 from handlers import Dialogue
 from handlers.catalogue import normalise_lang
 from handlers.flow import FIELDS
+from handlers.reviews.workdays import use_operator_days
 from handlers.services import ApplicationFiles, Services
 from storage import CaseStore
 from storage.case_admin import first_sealed
@@ -51,8 +53,16 @@ def admin_ids(setting: str) -> frozenset[str]:
     return frozenset(part for part in re.split(r"[,，、\s]+", setting) if part)
 
 
+def use_holidays(settings: Settings) -> None:
+    """Hand the operator's holidays file (``ESIGNBOT_HOLIDAYS``) to the working-day calendar;
+    raises :class:`ConfigError` naming what is wrong in it."""
+    use_operator_days(load_holidays(settings.esignbot_holidays) if settings.esignbot_holidays
+                      else None)
+
+
 def build_dialogue(settings: Settings, db_path: Path | None = None, *,
                    files: ApplicationFiles | None = None) -> Dialogue:
+    use_holidays(settings)
     store = CaseStore(db_path or settings.esignbot_db, sealer=build_sealer(settings),
                       synchronous=settings.esignbot_db_sync)
     try:

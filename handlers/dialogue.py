@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import Literal
 
 from handlers import core_commands as core
 from handlers.catalogue import DEFAULT_LANG, normalise_lang, t
@@ -78,6 +79,9 @@ ACTION_HANDLERS: Mapping[str, ActionHandler] = MappingProxyType({
 (``mail:<id>`` for a finding from Tencent's email): called with (turn, id, value)."""
 
 
+TurnStatus = Literal["ok", "refused", "duplicate", "failed"]
+
+
 @dataclass(slots=True)
 class Outcome:
     """What one input produced: replies to send now (already committed), and slow work to run
@@ -85,6 +89,14 @@ class Outcome:
 
     replies: list[Reply]
     later: list[Later] = field(default_factory=list)
+    status: TurnStatus = "ok"
+    """How the input went, for the shell's counts (``bot/metrics.py``): ``ok``; ``refused``
+    (an answer or command turned down with its reason); ``duplicate`` (a platform's retry of an
+    input already applied); ``failed`` (rolled back, answered with an apology)."""
+
+
+Observer = Callable[[Inbound, Outcome], None]
+"""Told of every processed input and its outcome (the shell counts turns with it)."""
 
 
 def _utc_now() -> datetime:
@@ -106,23 +118,37 @@ class Dialogue:
         self.clock = clock
         self.default_lang = normalise_lang(default_lang)
         self.services = services or Services()
+        self.observers: list[Observer] = []
+        """Called after each :meth:`process`; an observer that raises is logged, not felt."""
 
     def process(self, inbound: Inbound) -> Outcome:
         """Apply one input and commit it; slow work (network calls) is returned, not run, so
         an adapter can answer its platform first and run it off the acknowledgement path."""
+        outcome = self._process(inbound)
+        for observe in self.observers:
+            try:
+                observe(inbound, outcome)
+            except Exception:
+                log.exception("turn observer failed")
+        return outcome
+
+    def _process(self, inbound: Inbound) -> Outcome:
         try:
             with self.store.transaction() as tx:
                 turn = Turn(tx, inbound, self.clock().astimezone(UTC),
                             default_lang=self.default_lang, services=self.services,
                             answer_hooks=ANSWER_HOOKS, choice_checks=CHOICE_CHECKS,
                             case_store=self.store)
+                if inbound.event_id and not tx.claim_event(inbound.event_id, turn.now):
+                    return Outcome([], status="duplicate")  # a retry of an input applied before
                 replies = _route(turn)
-                return Outcome(replies, turn.later)
+                refused = any(reply.kind == "error" for reply in replies)
+                return Outcome(replies, turn.later, "refused" if refused else "ok")
         except Exception:
             # The transaction rolled back: nothing of this input was kept. Log where, not what
             # was typed (it may hold personal data).
             log.exception("turn failed in conversation %s", inbound.conversation)
-            return Outcome([self._apology(inbound.lang)])
+            return Outcome([self._apology(inbound.lang)], status="failed")
 
     def run_later(self, later: Later, lang: str | None = None) -> list[Reply]:
         """Run one piece of deferred work; a failure becomes an apology, never a traceback."""
@@ -147,8 +173,6 @@ class Dialogue:
 
 def _route(turn: Turn) -> list[Reply]:
     msg = turn.msg
-    if msg.event_id and not turn.tx.claim_event(msg.event_id, turn.now):
-        return []  # the platform retried an input we already applied
     guarded = credentials.guard_secrets(turn)  # an API key in the text: nothing is stored
     if guarded is not None:
         return guarded

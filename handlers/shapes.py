@@ -6,9 +6,10 @@ checked once at the border (types, sizes) and the dialogue can trust it.
 
 from __future__ import annotations
 
-from typing import Literal
+import base64
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -21,6 +22,15 @@ class InboundFile(BaseModel):
     name: str = Field(max_length=255)
     content: bytes
     mime: str | None = None
+    problem: Literal["too_large", "incomplete"] | None = None
+    """Set by the adapter when it could not have the whole file, ``content`` then empty:
+    ``too_large`` (more than ``MAX_UPLOAD_BYTES``, declared or counted) or ``incomplete`` (the
+    download ended before the size the platform declared, or the connection broke). Why here and
+    not an adapter's own sentence: the dialogue then refuses it like any bad answer — the reason,
+    the question again, the event id claimed — and nothing is stored."""
+    size: int | None = None
+    """The file's real size in bytes when it is known (declared, or counted to the end), for the
+    sentence about a file too large; None when the download was cut at the limit."""
 
 
 class Action(BaseModel):
@@ -76,6 +86,17 @@ class OutFile(BaseModel):
     content: bytes
     mime: str
 
+    # A reply may wait in the outbox (a JSON column) when its platform could not take it:
+    # the bytes travel there as base64, and come back as bytes.
+    @field_serializer("content", when_used="json")
+    def _content_as_base64(self, content: bytes) -> str:
+        return base64.b64encode(content).decode("ascii")
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _content_from_base64(cls, value: Any) -> Any:
+        return base64.b64decode(value, validate=True) if isinstance(value, str) else value
+
 
 ReplyKind = Literal["question", "info", "error", "status", "help", "file", "done", "credentials"]
 """``credentials`` asks the adapter to collect a SecretId/SecretKey privately (a Slack modal, a
@@ -98,3 +119,9 @@ class Reply(BaseModel):
     multi: bool = False
     file: OutFile | None = None
     private: bool = False
+
+
+def reply_row(reply: Reply) -> dict[str, Any]:
+    """A reply as the outbox stores it, whole (buttons, file, privacy): ``Reply.model_validate``
+    reads it back."""
+    return reply.model_dump(mode="json")

@@ -9,6 +9,7 @@ row, not an edit of the engine.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -247,11 +248,18 @@ class Turn:
         if upload is None:
             raise Invalid("err.need_image")
         data = upload.content
+        limit_mb = MAX_UPLOAD_BYTES // 2**20
+        if upload.problem == "incomplete":
+            raise Invalid("err.image_incomplete")
+        if upload.problem == "too_large" or len(data) > MAX_UPLOAD_BYTES:
+            # The real size, or none: a download cut at the limit does not know it, and
+            # "10.0 MB, at most 10 MB" would be a wrong number.
+            size = upload.size if upload.problem == "too_large" else len(data)
+            if size is None or size <= MAX_UPLOAD_BYTES:
+                raise Invalid("err.image_over_limit", max=limit_mb)
+            raise Invalid("err.image_size", size=_megabytes(size), max=limit_mb)
         if not data:
             raise Invalid("err.image_empty")
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise Invalid("err.image_size", size=round(len(data) / 2**20, 1),
-                          max=MAX_UPLOAD_BYTES // 2**20)
         mime = next((m for sig, m in _IMAGE_SIGNATURES.items() if data.startswith(sig)), None)
         if mime is None:
             raise Invalid("err.image_type")
@@ -319,6 +327,11 @@ class Turn:
         if current is None and self.case.completed_at is None:
             changes["completed_at"] = self.now
         self.tx.update_case(self.case.id, **changes)
+
+
+def _megabytes(size: int) -> float:
+    """MB to one decimal, rounded up: a file over the limit never reads as the limit itself."""
+    return math.ceil(size * 10 / 2**20) / 10
 
 
 def _split_list(text: str) -> list[str]:

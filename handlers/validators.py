@@ -53,7 +53,7 @@ def clean_text(text: str, *, max_chars: int, min_chars: int = 1) -> str:
         raise Invalid("err.empty")
     for char in value:
         category = unicodedata.category(char)
-        if category in {"Cc", "Cs", "Co", "Cn"} or (
+        if category in {"Cc", "Cs", "Co", "Cn", "Zl", "Zp"} or (
             category == "Cf" and char not in _ALLOWED_FORMAT
         ):
             raise Invalid("err.control_chars")
@@ -78,16 +78,61 @@ def plain_text(max_chars: int, min_chars: int = 1) -> Any:
     return validate
 
 
+_INVISIBLE_CATEGORIES = {"Zl", "Zp", "Cf", "Cc", "Co", "Cs", "Cn"}
+_FILLERS = frozenset({
+    0x034F,  # COMBINING GRAPHEME JOINER
+    0x115F, 0x1160, 0x3164, 0xFFA0,  # Hangul fillers (letters by category, drawn as nothing)
+    0x17B4, 0x17B5,  # Khmer inherent vowels
+    0x2800,  # BRAILLE PATTERN BLANK
+})
+_IGNORABLE_RANGES = (
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0xFE00, 0xFE0F),
+    (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)
+"""Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt) that are not
+already refused by category: ``unicodedata`` has no such property."""
+
+
+def _is_mark(char: str) -> bool:
+    return unicodedata.category(char).startswith("M")
+
+
+def _invisible(value: str) -> str | None:
+    """The first character of ``value`` that a reader cannot see or that changes the layout:
+    line and paragraph separators, format and control characters, fillers and other ignorables,
+    and a combining mark with no letter to sit on (at the start, after a space or a dot)."""
+    previous = ""
+    for char in value:
+        code = ord(char)
+        if (unicodedata.category(char) in _INVISIBLE_CATEGORIES or code in _FILLERS
+                or any(low <= code <= high for low, high in _IGNORABLE_RANGES)):
+            return char
+        if _is_mark(char) and not (previous.isalpha() or (previous and _is_mark(previous))):
+            return char
+        previous = char
+    return None
+
+
+def _name_text(text: str, *, max_chars: int, min_chars: int = 1) -> str:
+    """:func:`clean_text` for a name, which is copied into Tencent's forms and compared with
+    the registration: a character nobody can see there (U+2028, U+3164, U+200B…) is refused
+    with its code point, so the person can find it in what they pasted."""
+    found = _invisible(unicodedata.normalize("NFC", text).strip())
+    if found is not None:
+        raise Invalid("err.invisible_chars", code=f"U+{ord(found):04X}")
+    return clean_text(text, max_chars=max_chars, min_chars=min_chars)
+
+
 def organisation_name(text: str, answers: Answers) -> str:
     """A registered name: mixed scripts are normal (TCL科技集团), emoji and symbols are not."""
-    value = clean_text(text, max_chars=100, min_chars=2)
+    value = _name_text(text, max_chars=100, min_chars=2)
     if any(_is_symbol(c) for c in value):
         raise Invalid("err.symbols")
     return value
 
 
 def app_name(text: str, answers: Answers) -> str:
-    value = clean_text(text, max_chars=50)
+    value = _name_text(text, max_chars=50)
     if any(_is_symbol(c) for c in value):
         raise Invalid("err.symbols")
     return value
@@ -108,11 +153,11 @@ _NAME_PUNCTUATION = set(" ·•.-'’")
 
 def person_name(text: str, answers: Answers) -> str:
     """A person's legal name, written in one script (张三, 买买提·艾力, John Smith)."""
-    value = clean_text(text, max_chars=50)
+    value = _name_text(text, max_chars=50)
     value = re.sub(r"\s+", " ", value)
     scripts = set()
     for char in value:
-        if char in _NAME_PUNCTUATION:
+        if char in _NAME_PUNCTUATION or _is_mark(char):  # a mark on its letter (checked above)
             continue
         script = _script(char)
         if script is None:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -127,6 +128,15 @@ class StoreTransaction:
     def link_event(self, event_id: str, case_id: int) -> None:
         self._db.execute("UPDATE events SET case_id = ? WHERE event_id = ?", [case_id, event_id])
 
+    def prune_events(self, before: str, limit: int) -> int:
+        """Forget at most ``limit`` processed event ids recorded before ``before``, oldest first
+        (by the ``events_by_time`` index): the table would otherwise grow with every message
+        for ever, while a retry only ever repeats an id for minutes. Returns how many went."""
+        cursor = self._db.execute(
+            "DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE at < ?"
+            " ORDER BY at LIMIT ?)", [before, limit])
+        return cursor.rowcount
+
     # -- cases ----------------------------------------------------------------------------
     def _case_from_row(self, row: sqlite3.Row | tuple[Any, ...] | None) -> CaseRecord | None:
         if row is None:
@@ -199,6 +209,21 @@ class StoreTransaction:
             [case_id, field],
         ).fetchone()
         return None if row is None else self._answer_record(row)
+
+    def field_values(self, field: str) -> dict[int, JsonValue]:
+        """One field's current value in every case that has it, by case id: the admin overview
+        needs a field or two of thousands of cases, not every answer of each."""
+        rows = self._db.execute(
+            "SELECT case_id, value FROM answers WHERE field = ?", [field]).fetchall()
+        return {int(case_id): _load(self._opened(value)) for case_id, value in rows}
+
+    def last_activity(self) -> dict[int, str]:
+        """When each case last changed, by case id: its latest history row or answer (every
+        answer leaves a history row; the answers are read too so an imported row counts)."""
+        rows = self._db.execute(
+            "SELECT case_id, max(at) FROM (SELECT case_id, at FROM history "
+            "UNION ALL SELECT case_id, at FROM answers) GROUP BY case_id").fetchall()
+        return {int(case_id): str(at) for case_id, at in rows}
 
     def _answer_record(self, row: Sequence[Any]) -> AnswerRecord:
         field, value, user_id, user_name, at = row
@@ -310,6 +335,14 @@ class StoreTransaction:
 Synchronous = Literal["full", "normal"]
 
 
+def _create_owner_only(path: Path) -> None:
+    """Create a new database file readable by its owner only, whatever the umask: it holds
+    resident ID and phone numbers (and SQLite gives its ``-wal`` and ``-shm`` files the
+    database file's permissions). An existing file keeps the permissions its operator chose."""
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 class CaseStore:
     """One SQLite file, opened per thread, migrated at start, in WAL mode."""
 
@@ -330,6 +363,7 @@ class CaseStore:
         """Seals the personal fields it names (storage/sealing.py); None: stored as given."""
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        _create_owner_only(self.path)
         self._busy_timeout_s = busy_timeout_s
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -375,7 +409,14 @@ class CaseStore:
             except BaseException:
                 db.conn.execute("ROLLBACK")
                 raise
-            db.conn.execute("COMMIT")
+            try:
+                db.conn.execute("COMMIT")
+            except BaseException:
+                # A commit that failed (disk I/O error, read-only file) may leave the transaction
+                # open, and every later BEGIN on this thread's connection would then fail.
+                if db.conn.in_transaction:
+                    db.conn.execute("ROLLBACK")
+                raise
 
     @contextmanager
     def snapshot(self) -> Iterator[StoreTransaction]:

@@ -73,7 +73,7 @@ class OpenWait:
 @dataclass(frozen=True, slots=True)
 class OutboxRecord:
     id: int
-    case_id: int
+    case_id: int | None
     wait_id: int | None
     purpose: str
     conversation: str
@@ -81,6 +81,8 @@ class OutboxRecord:
     mention_name: str | None
     replies: list[dict[str, Any]]
     attempts: int
+    actor: str | None = None
+    """For a ``reply``: the person whose input it answers (its private replies are theirs)."""
 
 
 # -- waits ----------------------------------------------------------------------------------
@@ -190,7 +192,7 @@ def add_message(
     tx: StoreTransaction,
     *,
     dedupe_key: str,
-    case_id: int,
+    case_id: int | None,
     wait_id: int | None,
     purpose: str,
     conversation: str,
@@ -198,16 +200,35 @@ def add_message(
     mention_name: str | None,
     replies: list[dict[str, Any]],
     at: str,
+    actor: str | None = None,
 ) -> bool:
     """Queue a message for a conversation; False when ``dedupe_key`` was queued before."""
     cursor = tx.db.execute(
         "INSERT OR IGNORE INTO outbox (dedupe_key, case_id, wait_id, purpose, conversation,"
-        " mention_user_id, mention_name, replies, created_at, next_attempt_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " mention_user_id, mention_name, replies, created_at, next_attempt_at, actor)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [dedupe_key, case_id, wait_id, purpose, conversation, mention_user_id, mention_name,
-         json.dumps(replies, ensure_ascii=False), at, at],
+         json.dumps(replies, ensure_ascii=False), at, at, actor],
     )
     return cursor.rowcount == 1
+
+
+def replies_waiting(tx: StoreTransaction, conversation: str) -> int:
+    """Queued live replies of a conversation not delivered yet: while there are any, a newer
+    reply must queue behind them rather than be posted before them."""
+    row = tx.db.execute(
+        "SELECT count(*) FROM outbox WHERE conversation = ? AND purpose = 'reply'"
+        " AND state IN ('pending', 'sending')", [conversation]).fetchone()
+    return int(row[0])
+
+
+def conversations_with_replies_waiting(tx: StoreTransaction, prefix: str) -> set[str]:
+    """The conversations (under ``prefix``) that have queued live replies, at start."""
+    rows = tx.db.execute(
+        "SELECT DISTINCT conversation FROM outbox WHERE purpose = 'reply'"
+        " AND state IN ('pending', 'sending') AND conversation LIKE ? ESCAPE '\\'",
+        [_like_prefix(prefix)]).fetchall()
+    return {str(row[0]) for row in rows}
 
 
 def skip_stale_reminders(tx: StoreTransaction) -> int:
@@ -232,6 +253,15 @@ _DELIVERABLE = (
     "((state = 'pending' AND next_attempt_at <= :now)"
     " OR (state = 'sending' AND claimed_until < :now))"
 )
+_NOT_OVERTAKING = (
+    "NOT EXISTS (SELECT 1 FROM outbox earlier WHERE earlier.conversation = outbox.conversation"
+    " AND earlier.id < outbox.id AND (earlier.purpose = 'reply' OR outbox.purpose = 'reply')"
+    " AND ((earlier.state = 'pending' AND earlier.next_attempt_at > :now)"
+    "      OR (earlier.state = 'sending' AND earlier.claimed_until >= :now)))"
+)
+"""A queued reply, and anything queued after one, waits while an earlier message of its
+conversation is waiting to be tried again or is being sent by someone else: replies arrive in
+the order they were written. Earlier messages due now are claimed in the same pass, in order."""
 
 
 def claim_messages(
@@ -262,8 +292,8 @@ def claim_messages(
         return []
     rows = tx.db.execute(
         "SELECT id, case_id, wait_id, purpose, conversation, mention_user_id, mention_name,"
-        f" replies, attempts FROM outbox WHERE {_DELIVERABLE} AND ({' OR '.join(where)})"
-        " ORDER BY id LIMIT :limit",
+        f" replies, attempts, actor FROM outbox WHERE {_DELIVERABLE} AND {_NOT_OVERTAKING}"
+        f" AND ({' OR '.join(where)}) ORDER BY id LIMIT :limit",
         params,
     ).fetchall()
     claimed = []
@@ -275,7 +305,7 @@ def claim_messages(
         )
         if cursor.rowcount == 1:
             claimed.append(OutboxRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
-                                        json.loads(row[7]), row[8] + 1))
+                                        json.loads(row[7]), row[8] + 1, row[9]))
     return claimed
 
 
@@ -284,6 +314,17 @@ def mark_sent(tx: StoreTransaction, message_id: int, *, owner: str, at: str) -> 
         "UPDATE outbox SET state = 'sent', sent_at = ?, claimed_until = NULL, last_error = NULL"
         " WHERE id = ? AND claimed_by = ? AND state = 'sending'",
         [at, message_id, owner],
+    )
+    return cursor.rowcount == 1
+
+
+def release_message(tx: StoreTransaction, message_id: int, *, owner: str) -> bool:
+    """Give a claimed message back untried (an earlier one of its conversation just failed, so
+    sending this one now would overtake it); the attempt is not counted."""
+    cursor = tx.db.execute(
+        "UPDATE outbox SET state = 'pending', claimed_by = NULL, claimed_until = NULL,"
+        " attempts = attempts - 1 WHERE id = ? AND claimed_by = ? AND state = 'sending'",
+        [message_id, owner],
     )
     return cursor.rowcount == 1
 
@@ -312,3 +353,26 @@ def messages_for_case(tx: StoreTransaction, case_id: int) -> list[tuple[str, str
         "SELECT purpose, state, dedupe_key FROM outbox WHERE case_id = ? ORDER BY id", [case_id]
     ).fetchall()
     return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+
+# -- counts for monitoring ------------------------------------------------------------------
+def outbox_backlog(tx: StoreTransaction) -> int:
+    """Messages not delivered yet and still to be tried (pending, or claimed and sending)."""
+    row = tx.db.execute(
+        "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')").fetchone()
+    return int(row[0])
+
+
+def open_waits_due(tx: StoreTransaction, today: str) -> dict[str, tuple[int, int]]:
+    """Per kind of wait: (open waits, of which due on or before ``today``), active cases only."""
+    rows = tx.db.execute(
+        "SELECT w.kind, count(*), sum(w.due_on <= ?) FROM waits w JOIN cases c ON c.id = w.case_id"
+        f" WHERE w.state IN {_OPEN_SQL} AND c.state = 'active' GROUP BY w.kind", [today]
+    ).fetchall()
+    return {str(kind): (int(total), int(due or 0)) for kind, total, due in rows}
+
+
+def dedupe_key(tx: StoreTransaction, message_id: int) -> str | None:
+    """The key a message was queued under (it says what the message is: ``reminder:…``)."""
+    row = tx.db.execute("SELECT dedupe_key FROM outbox WHERE id = ?", [message_id]).fetchone()
+    return None if row is None else str(row[0])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import random
 import sqlite3
 import struct
 import subprocess
@@ -82,14 +84,33 @@ def chat(db: Path) -> Iterator[Chat]:
     c.store.close()
 
 
-def png_bytes(width: int = 2, height: int = 2) -> bytes:
-    """A real, tiny PNG image."""
+def png_bytes(width: int = 2, height: int = 2, *, raw: bytes | None = None) -> bytes:
+    """A real PNG image: tiny and red, or of the scanlines ``raw`` (filter byte + RGB rows)."""
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    if raw is None:
+        raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
             + chunk(b"IEND", b""))
+
+
+def noisy_png(width: int = 1000, height: int = 1000, seed: int = 1) -> bytes:
+    """A real PNG of random pixels (RGB, stored nearly uncompressed): 1000×1000 is ~3 MB, the
+    size of a phone photo of a licence, unlike :func:`png_bytes`."""
+    rng = random.Random(seed)
+    raw = b"".join(b"\x00" + rng.randbytes(width * 3) for _ in range(height))
+    return png_bytes(width, height, raw=raw)
+
+
+def noisy_jpeg(width: int = 1600, height: int = 1600, seed: int = 2) -> bytes:
+    """A real baseline JPEG of random pixels at quality 95 (noise does not compress): ~3 MB."""
+    from PIL import Image
+
+    image = Image.frombytes("RGB", (width, height), random.Random(seed).randbytes(width * height * 3))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=95)
+    return out.getvalue()
 
 
 def run_console(tmp_path: Path, lines: list[str], *extra: str, db: Path | None = None,

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.console import key_prompt
+from bot.private_files import write_owner_only
+from bot.uploads import CHUNK_BYTES, Receiving, receive
 from handlers import Dialogue, Inbound, InboundFile, Reply
-from handlers.shapes import MAX_UPLOAD_BYTES
+from handlers.credentials.secret_shapes import looks_like_secret
 
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
@@ -36,10 +38,12 @@ def _as_upload(line: str) -> InboundFile | None:
         if not path.is_file():
             return None
         with path.open("rb") as handle:
-            content = handle.read(MAX_UPLOAD_BYTES + 1)
+            # Read to the end in chunks, against the size the file system gives: a file too
+            # large is refused with its real size, one that changes while read as incomplete.
+            receiving = Receiving(path.name, None, declared=[os.fstat(handle.fileno()).st_size])
+            return receive(receiving, iter(lambda: handle.read(CHUNK_BYTES), b""))
     except (OSError, ValueError):
         return None
-    return InboundFile(name=path.name[:255], content=content)
 
 
 class ConsoleChat:
@@ -94,9 +98,9 @@ class ConsoleChat:
             lines = [reply.text]
             lines += [f"  {i}. {choice.label}" for i, choice in enumerate(reply.choices, start=1)]
             if reply.file is not None:
-                self.out_dir.mkdir(parents=True, exist_ok=True)
+                # The workbook and the materials hold ID and phone numbers in full.
                 path = self.out_dir / safe_file_name(reply.file.name)
-                path.write_bytes(reply.file.content)
+                write_owner_only(path, reply.file.content)
                 lines.append(f"  → {path}")
             self.stdout.write("\n".join(lines) + "\n\n")
         self.stdout.flush()
@@ -115,8 +119,9 @@ class ConsoleChat:
                     self.stdout.write(f"> {key_prompt.redacted(line)}\n")
                 self.render(key_prompt.refuse_inline(self))
             else:
-                if self.echo_input:
-                    self.stdout.write(f"> {line}\n")
+                if self.echo_input:  # a key-shaped token is never mirrored (an app ID neither)
+                    shown = key_prompt.redacted(line) if looks_like_secret(line) else line
+                    self.stdout.write(f"> {shown}\n")
                 self.send(line)
             if prompt:
                 self.stdout.write(prompt)

@@ -38,10 +38,10 @@ class ConsolePrinter:
 
 def console_scheduler(
     store: CaseStore, conversation: str, stdout: TextIO, *, prompt: str = "",
-    clock: Clock | None = None, interval_s: float = 10.0,
+    clock: Clock | None = None, interval_s: float = 10.0, admins: Iterable[str] = (),
 ) -> Scheduler:
     route = Route(conversation, ConsolePrinter(stdout, prompt=prompt), plain_mention)
-    return Scheduler(store, routes=[route], interval_s=interval_s, clock=clock)
+    return Scheduler(store, routes=[route], interval_s=interval_s, clock=clock, admins=admins)
 
 
 def ticking(lines: Iterable[str], scheduler: Scheduler) -> Iterator[str]:

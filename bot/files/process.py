@@ -54,10 +54,15 @@ def _start_child(parent: int) -> None:
     threading.Thread(target=watch, name="esignbot-files-parent", daemon=True).start()
 
 
-def _ready() -> bool:
+def _ready() -> int:
     """Run in the child by :meth:`FileBuilderProcess.start`: importing this module there (to
-    unpickle the call) loads openpyxl, so the first real build does not pay for it."""
-    return True
+    unpickle the call) loads openpyxl, so the first real build does not pay for it. Returns the
+    child's process id (the health check shows it)."""
+    return os.getpid()
+
+
+PROBE_TIMEOUT_S = 2.0
+"""How long the health check waits for the child to answer (a build takes milliseconds)."""
 
 
 class FileBuilderProcess:
@@ -67,6 +72,7 @@ class FileBuilderProcess:
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -94,8 +100,41 @@ class FileBuilderProcess:
         """Start the child now (at server start), not at the first team's build."""
         self._run(_ready)
 
+    def health(self, timeout_s: float = PROBE_TIMEOUT_S) -> dict[str, object]:
+        """For ``/healthz``: the child answers a call within ``timeout_s``. A child found dead
+        is reported and replaced in the background (as the next build would replace it), so
+        the failure shows once and the following check sees the new child."""
+        with self._lock:
+            pool, closed = self._executor, self._closed
+        if closed:
+            return {"ok": False, "error": "the file-building process has been shut down"}
+        if pool is None:
+            error = "the file-building process is not running"
+        else:
+            try:
+                return {"ok": True, "pid": pool.submit(_ready).result(timeout=timeout_s)}
+            except BrokenProcessPool:
+                with self._lock:
+                    if self._executor is pool:
+                        self._executor = None
+                error = "the file-building process died"
+            except TimeoutError:
+                return {"ok": False, "error": "the file-building process did not answer within "
+                                              f"{timeout_s:g} s"}
+        log.warning("%s; starting a new one", error)
+        threading.Thread(target=self._restart, name="esignbot-files-restart", daemon=True).start()
+        return {"ok": False, "error": f"{error}; starting a new one"}
+
+    def _restart(self) -> None:
+        try:
+            self.start()
+        except Exception as problem:  # the next check or build tries again
+            log.warning("the file-building process could not be started: %s",
+                        type(problem).__name__)
+
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)

@@ -322,8 +322,11 @@ class MailWatcher:
         *,
         clock: Clock | None = None,
         mailbox: Callable[[MailboxConfig], ImapMailbox] = ImapMailbox,
+        on_fault: Callable[[str], None] | None = None,
     ) -> None:
         self.dialogue = dialogue
+        self.on_fault = on_fault
+        """Called with the kind of each failed attempt (``serve`` counts them for ``/metrics``)."""
         self.config = config
         self.clock: Clock = clock or dialogue.clock
         self._mailbox = mailbox
@@ -353,6 +356,8 @@ class MailWatcher:
             return self.config.poll_seconds
 
     def _failed(self, problem: MailboxError) -> float:
+        if self.on_fault is not None:
+            self.on_fault(problem.kind)
         with self.dialogue.store.transaction() as tx:
             fault, new = findings.report_fault(tx, self.config.key, problem.kind, problem.detail,
                                                admins=self.admins, at=self._now())
@@ -463,11 +468,23 @@ class MailWatcher:
         if thread is not None:
             thread.join(timeout_s)
 
+    def health(self) -> dict[str, object]:
+        """For ``/healthz``: whether the watching thread runs. A mailbox that refuses or cannot
+        be reached is not the bot's failure (admins are told, and it is retried), so it is
+        shown, not failed on."""
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            return {"ok": False, "error": "the mail watcher thread is not running"}
+        with self.dialogue.store.snapshot() as tx:
+            fault = mail_store.fault(tx, self.config.key)
+        return {"ok": True, "mailbox_fault": fault.kind if fault is not None else None}
 
-def mail_watcher(settings: Settings, dialogue: Dialogue) -> MailWatcher | None:
+
+def mail_watcher(settings: Settings, dialogue: Dialogue,
+                 on_fault: Callable[[str], None] | None = None) -> MailWatcher | None:
     """The watcher when a mailbox is configured; raises :class:`MailConfigError` otherwise."""
     config = mailbox_config(settings)
-    return None if config is None else MailWatcher(dialogue, config)
+    return None if config is None else MailWatcher(dialogue, config, on_fault=on_fault)
 
 
 def server_hooks(

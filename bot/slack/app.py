@@ -16,19 +16,22 @@ Why this shape:
   commands and clicks, which Slack does not retry, use their one-time ``trigger_id``.
 - **Trust.** ``bot.slack.body.read_request`` checks every request's signature and timestamp
   and answers 401 before bolt reads it (so bolt's own second check is off). A SecretKey typed
-  into a message is never passed on (``bot.slack.secret_shapes``).
+  into a message is never passed on (``handlers.credentials.secret_shapes``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 import re
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -36,6 +39,7 @@ import aiohttp
 from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.background import BackgroundTask
@@ -45,6 +49,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.credentials.checker import check_for_case
 from bot.names import NameCache
+from bot.origins import Origin, origin, same_origin
 from bot.server import running
 from bot.settings import ConfigError, Settings
 from bot.slack.body import read_request
@@ -53,6 +58,7 @@ from bot.slack.home import publish_home
 from bot.slack.keys import KEYS_CALLBACK, KeysSubmission, KeysTarget, read_submission
 from bot.slack.manifest import COMMAND, EVENTS_PATH
 from bot.slack.offload import Offload
+from bot.slack.rate_limits import retry_handlers
 from bot.slack.render import (
     ACTION_CHOICE,
     ACTION_KEYS,
@@ -62,13 +68,14 @@ from bot.slack.render import (
     escape,
     parse_choice_value,
     selected_values,
+    split_lead,
 )
-from bot.slack.secret_shapes import looks_like_secret
+from bot.uploads import CHUNK_BYTES, Receiving, areceive, declared_length
 from handlers import Action, Dialogue, Inbound, InboundFile, Reply
 from handlers.catalogue import t
 from handlers.commands import parse_command
+from handlers.credentials.secret_shapes import looks_like_secret
 from handlers.dialogue import Outcome
-from handlers.shapes import MAX_UPLOAD_BYTES
 from storage.slack_threads import SlackCase
 
 if TYPE_CHECKING:
@@ -87,6 +94,15 @@ _ANSWER_SUBTYPES = {None, "file_share", "thread_broadcast"}
 _NAME_TIMEOUT_S = 1.5
 _DOWNLOAD_TIMEOUT_S = 20.0
 _SHUTDOWN_GRACE_S = 30.0
+
+
+def _slack_size(file: dict[str, Any]) -> int | None:
+    """The size Slack's file object declares (None when it says none)."""
+    try:
+        size = int(file["size"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return size if size >= 0 else None
 
 
 class UserNames:
@@ -154,9 +170,11 @@ class SlackPlatform:
         self.dialogue = dialogue
         self.bot_token = bot_token
         self.api_url = api_url
+        self._file_origins = file_origins(api_url)
         self._signing_secret = signing_secret
         self.client = AsyncWebClient(token=bot_token, base_url=api_url,
-                                     logger=_level_pinned("esignbot.slack.api"))
+                                     logger=_level_pinned("esignbot.slack.api"),
+                                     retry_handlers=retry_handlers())
         self.app = AsyncApp(
             client=self.client,
             signing_secret=signing_secret or "",
@@ -183,6 +201,7 @@ class SlackPlatform:
         # session, and so a new TCP connection, per call (seen in a py-spy profile under load).
         self._session = aiohttp.ClientSession()
         self.client.session = self._session
+        await self.delivery.load_waiting()
         try:
             identity = await self.client.auth_test()
             self.bot_user_id = str(identity.get("user_id") or "") or None
@@ -205,7 +224,20 @@ class SlackPlatform:
         where = parse_conversation(conversation)
         if where is None:
             raise ValueError(f"not a Slack conversation: {conversation!r}")
-        await self.delivery.post(replies, where, strict=True)
+        # The scheduler puts its mention first; everything after it is escaped like any text.
+        lead, first = split_lead(replies[0].text) if replies else ("", "")
+        if lead:
+            replies = [replies[0].model_copy(update={"text": first}), *replies[1:]]
+        await self.delivery.post(replies, where, strict=True, lead=lead)
+
+    async def send_for(self, conversation: str, replies: Sequence[Reply], actor: str) -> None:
+        """A live reply that waited in the outbox, posted as its turn would have (private
+        replies ephemeral to ``actor``); raises when Slack still does not take it."""
+        where = parse_conversation(conversation)
+        if where is None:
+            raise ValueError(f"not a Slack conversation: {conversation!r}")
+        await self.delivery.post(replies, Where(where.team, where.channel, actor or None, where.dm),
+                                 drain=True)
 
     # -- plumbing ----------------------------------------------------------------------------
     async def _endpoint(self, request: Request) -> Response:
@@ -284,12 +316,14 @@ class SlackPlatform:
         self.app.view(KEYS_CALLBACK)(self._on_keys_submitted)
 
     # -- /esign ------------------------------------------------------------------------------
-    async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any], request: AsyncBoltRequest) -> None:
         channel = str(body.get("channel_id", ""))
         where = Where(
             team=str(body.get("team_id", "")), channel=channel, user=str(body.get("user_id", "")),
             dm=channel.startswith("D"), from_command=True,
             trigger_id=body.get("trigger_id"), response_url=body.get("response_url"),
+            # A group DM's id looks like a channel's (C… or G…); only its name tells it apart.
+            group_dm=str(body.get("channel_name") or "").startswith("mpdm-"),
         )
         text = str(body.get("text") or "").strip()
         if looks_like_secret(text):
@@ -303,7 +337,7 @@ class SlackPlatform:
                 await self.delivery.ephemeral_text(where, t("slack.secret_in_command", lang))
             self._after(refuse)
             return
-        await self._command(where, text, event_id=f"slack:command:{body.get('trigger_id')}",
+        await self._command(where, text, event_id=input_id("command", body, request),
                             user_name=str(body.get("user_name") or ""), ack=ack)
 
     async def _command(self, where: Where, text: str, *, event_id: str, user_name: str = "",
@@ -342,10 +376,13 @@ class SlackPlatform:
         if event.get("bot_id") or event.get("subtype") not in _ANSWER_SUBTYPES or not event.get("user"):
             return
         channel = str(event.get("channel", ""))
+        # Only a DM with the bot is private; a group DM ("mpim") is shared like a channel: its
+        # case lives in a thread and personal data is masked there (docs/slack.md).
         dm = event.get("channel_type") == "im"
         thread_ts = event.get("thread_ts")
         where = Where(team=str(body.get("team_id") or event.get("team") or ""), channel=channel,
-                      user=str(event["user"]), dm=dm, thread=thread_ts if not dm else None)
+                      user=str(event["user"]), dm=dm, thread=thread_ts if not dm else None,
+                      group_dm=event.get("channel_type") == "mpim")
         text = str(event.get("text") or "")
         known = await self.delivery.case(where.conversation) if (dm or thread_ts) else None
         if not dm and thread_ts and known is not None and known.thread_ts is None:
@@ -365,7 +402,7 @@ class SlackPlatform:
             if addressed is not None and not dm:  # "@esignbot status" in the channel: a command
                 event_id = body.get("event_id") or event.get("client_msg_id") or event.get("ts")
                 channel_where = Where(team=where.team, channel=channel, user=where.user,
-                                      from_command=True)
+                                      from_command=True, group_dm=where.group_dm)
                 await self._command(channel_where, addressed, event_id=f"slack:event:{event_id}")
             return  # otherwise ordinary channel chat, or a thread that is not the case's
         if addressed is not None:
@@ -400,10 +437,13 @@ class SlackPlatform:
         return known
 
     async def _fetch_file(self, file: dict[str, Any], lang: str) -> InboundFile | str:
-        """The bytes of a file shared in the thread, or the sentence saying why not."""
-        size = int(file.get("size") or 0)
-        if size > MAX_UPLOAD_BYTES:
-            return t("err.image_size", lang, size=round(size / 2**20, 1), max=MAX_UPLOAD_BYTES // 2**20)
+        """The whole file shared in the thread (or the dialogue's reason to refuse it: too large,
+        or not arrived whole — ``bot.uploads``), or the sentence saying it could not be read."""
+        name = str(file.get("name") or file.get("title") or "upload")
+        mime = str(file["mimetype"]) if file.get("mimetype") else None
+        early = Receiving(name, mime, declared=[_slack_size(file)]).too_large_already()
+        if early is not None:
+            return early  # refused without fetching it
         url = file.get("url_private_download") or file.get("url_private")
         if not url and file.get("id"):
             try:
@@ -417,22 +457,26 @@ class SlackPlatform:
         try:
             timeout = aiohttp.ClientTimeout(total=_DOWNLOAD_TIMEOUT_S)
             async with aiohttp.ClientSession(timeout=timeout) as session, session.get(
-                str(url), headers={"Authorization": f"Bearer {self.bot_token}"}
+                # Never redirected with the token: a 3xx is not the file (aiohttp would follow
+                # it, dropping the header only for another origin); refused like any non-200.
+                str(url), headers={"Authorization": f"Bearer {self.bot_token}"},
+                allow_redirects=False,
             ) as response:
                 if response.status != 200:
                     return t("slack.file_unreadable", lang)
-                data = await response.content.read(MAX_UPLOAD_BYTES + 1)
+                # Slack's ``size`` and the host's Content-Length must both match what arrives.
+                receiving = Receiving(name, mime, declared=[
+                    _slack_size(file), declared_length(response.headers)])
+                return await areceive(receiving, response.content.iter_chunked(CHUNK_BYTES),
+                                      (aiohttp.ClientError, TimeoutError))
         except (aiohttp.ClientError, TimeoutError):
             return t("slack.file_unreadable", lang)
-        name = str(file.get("name") or file.get("title") or "upload")[:255]
-        mime = file.get("mimetype")
-        return InboundFile(name=name, content=data, mime=str(mime) if mime else None)
 
     def _trusted_file_host(self, url: str) -> bool:
-        """The bot token is only ever sent to Slack's own file host (or the configured API's)."""
-        host = urlsplit(url).hostname or ""
-        api_host = urlsplit(self.api_url).hostname or ""
-        return host == "files.slack.com" or host.endswith(".slack.com") or host == api_host
+        """The bot token is only ever sent to Slack's file origin, https://files.slack.com, or
+        the configured API's origin (``SLACK_API_URL``: tests serve files from their fake):
+        scheme, host and port all equal, so another port or plain http never sees it."""
+        return trusted_file_url(url, self._file_origins)
 
     # -- buttons -----------------------------------------------------------------------------
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -469,7 +513,7 @@ class SlackPlatform:
             platform="slack", conversation=where.conversation, user_id=where.user or "",
             user_name=await self.names.name(where.user or ""),
             action=Action(step=step, value=value[:200]),
-            event_id=f"slack:action:{body.get('trigger_id')}", private=where.dm,
+            event_id=input_id("action", body), private=where.dm,
         )
         result = await self._process(inbound)
         outcome = result.outcome
@@ -505,6 +549,11 @@ class SlackPlatform:
         if submission is None:
             await ack(response_action="errors", errors=errors)
             return
+        # Claimed before the modal closes, like any input: a replayed submission runs no
+        # second check (and no second round of calls to Tencent Cloud).
+        if not await self.offload.turn(self._claim_input, input_id("view", body)):
+            await ack()
+            return
         await ack()
         user = body.get("user") or {}
         where = parse_conversation(target.conversation)
@@ -512,6 +561,12 @@ class SlackPlatform:
             return
         where = Where(where.team, where.channel, str(user.get("id", "")), where.dm)
         self._after(lambda: self._run_check(target, where, str(user.get("name") or ""), submission))
+
+    def _claim_input(self, event_id: str) -> bool:
+        """Record an input the dialogue does not take itself; False when it was seen before."""
+        with self.dialogue.store.transaction() as tx:
+            return tx.claim_event(event_id, self.dialogue.clock().astimezone(UTC).isoformat(
+                timespec="seconds"))
 
     async def _run_check(self, target: KeysTarget, where: Where, fallback_name: str,
                          submission: KeysSubmission) -> None:
@@ -544,6 +599,47 @@ class SlackPlatform:
         team_id = str(body.get("team_id") or "")
         self._after(lambda: publish_home(self.client, self.dialogue.store, user_id=user_id,
                                          team_id=team_id, default_lang=self.dialogue.default_lang))
+
+
+SLACK_FILES: Origin = ("https", "files.slack.com", 443)
+
+
+def file_origins(api_url: str) -> frozenset[Origin]:
+    """Where the bot token may go to fetch a shared file: Slack's file host, and the origin
+    of ``SLACK_API_URL`` (a proxy in front of Slack, or the tests' fake, serves files there)."""
+    api_origin = origin(api_url)
+    return frozenset({SLACK_FILES, *([api_origin] if api_origin else [])})
+
+
+def trusted_file_url(url: str, allowed: frozenset[Origin]) -> bool:
+    return same_origin(url, allowed)
+
+
+def input_id(kind: str, body: dict[str, Any], request: AsyncBoltRequest | None = None) -> str:
+    """The id under which an input is claimed once (``Inbound.event_id``).
+
+    A click or slash command carries a one-time ``trigger_id``; a modal submission is one per
+    modal and state, ``view.id`` + ``view.hash`` (a replay repeats both; a second genuine
+    check opens a new modal). Without them, a digest of what makes the input itself: for a
+    slash command its team, channel, user, text, one-time ``response_url`` and the request's
+    signed timestamp — a replay of the same signed request repeats every one of them, while a
+    person typing the same command again gets a new response URL and timestamp."""
+    view = body.get("view") or {}
+    if kind == "view" and view.get("id"):
+        return f"slack:view:{view.get('id')}:{view.get('hash') or ''}"
+    if body.get("trigger_id"):
+        return f"slack:{kind}:{body['trigger_id']}"
+    stamp = ""
+    if request is not None:
+        stamp = str((request.headers.get("x-slack-request-timestamp") or [""])[0])
+    action = (body.get("actions") or [{}])[0]
+    parts = [kind, stamp, *(str(body.get(k) or "") for k in (
+        "team_id", "channel_id", "user_id", "command", "text", "response_url"))]
+    parts += [json.dumps(v, sort_keys=True, default=str)
+              for v in (body.get("team"), body.get("user"), body.get("channel"), action,
+                        view.get("state"), (body.get("container") or {}).get("message_ts"))]
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:40]
+    return f"slack:{kind}:h:{digest}"
 
 
 def _secret(value: Any) -> str | None:

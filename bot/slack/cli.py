@@ -11,6 +11,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from bot import logs
 from bot.settings import ConfigError, load_settings
 from bot.slack.manifest import PLACEHOLDER_URL, manifest_yaml
 from bot.wiring import build_dialogue
@@ -36,6 +37,7 @@ def run_slack(args: argparse.Namespace) -> int:
     from bot.slack.app import run_socket_mode, socket_platform
 
     settings = load_settings()
+    logs.configure(settings)  # before the app is built: it pins its libraries' log levels
     files = FileBuilderProcess()
     dialogue = build_dialogue(settings, Path(args.db) if args.db else None, files=files)
     try:

@@ -17,7 +17,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.render import escape
+from bot.slack.render import escape, mrkdwn
 from handlers import flow
 from handlers.catalogue import t
 from handlers.render import DISPLAY_ZONE, display_value, local_time, progress_text
@@ -68,9 +68,9 @@ def _case_blocks(item: HomeCase, today: date, lang: str) -> list[dict[str, Any]]
         lines.append(t(key, lang, question=escape(t(current.question_key, lang))))
     lines += [escape(open_wait_line(wait, today, lang)) for wait in item.open_waits]
     return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": t(
-            "slack.home_updated", lang, when=local_time(case.updated_at))}]},
+        {"type": "section", "text": mrkdwn("\n".join(lines))},
+        {"type": "context", "elements": [mrkdwn(t(
+            "slack.home_updated", lang, when=local_time(case.updated_at)))]},
         {"type": "divider"},
     ]
 
@@ -81,14 +81,14 @@ def home_view(cases: Sequence[HomeCase], lang: str, today: date) -> dict[str, An
         {"type": "header", "text": {"type": "plain_text", "text": t("slack.home_title", lang)}},
     ]
     if not cases:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": t("slack.home_empty", lang)}})
+        blocks.append({"type": "section", "text": mrkdwn(t("slack.home_empty", lang))})
         return {"type": "home", "blocks": blocks}
-    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": t("slack.home_intro", lang)}})
+    blocks.append({"type": "section", "text": mrkdwn(t("slack.home_intro", lang))})
     for item in cases:
         blocks += _case_blocks(item, today, lang)
     if len(cases) >= _LIMIT:
         blocks.append({"type": "context", "elements": [
-            {"type": "mrkdwn", "text": t("slack.home_more", lang, count=_LIMIT)}]})
+            mrkdwn(t("slack.home_more", lang, count=_LIMIT))]})
     return {"type": "home", "blocks": blocks}
 
 

@@ -15,9 +15,10 @@ PLACEHOLDER_URL = "https://YOUR_HOST"
 EVENTS_PATH = "/slack/events"
 COMMAND = "/esign"
 
-BOT_EVENTS: tuple[str, ...] = ("app_home_opened", "message.channels", "message.groups", "message.im")
-"""``message.*``: answers in a case's thread (public and private channels) and in a DM with the
-bot; ``app_home_opened``: the Home tab."""
+BOT_EVENTS: tuple[str, ...] = ("app_home_opened", "message.channels", "message.groups", "message.im",
+                               "message.mpim")
+"""``message.*``: answers in a case's thread (public and private channels, group DMs) and in a
+DM with the bot; ``app_home_opened``: the Home tab."""
 
 BOT_SCOPES: tuple[str, ...] = (
     "commands",          # /esign
@@ -25,6 +26,7 @@ BOT_SCOPES: tuple[str, ...] = (
     "channels:history",  # message.channels
     "groups:history",    # message.groups
     "im:history",        # message.im
+    "mpim:history",      # message.mpim (a group DM is shared like a channel: docs/slack.md)
     "files:read",        # the licence image uploaded in a thread
     "files:write",       # the workbook and materials package (files_upload_v2)
     "im:write",          # a file with personal data goes to the asker's DM (conversations.open)

@@ -35,17 +35,40 @@ _BLOCKS_PER_MESSAGE = 50
 _ERROR_ICON = "⚠️ "
 
 
-_MENTION = re.compile(r"(<[@#][A-Z0-9]+>)")
+_LEAD_MENTION = re.compile(r"^<@[UW][A-Z0-9]{2,}> ")
+"""The mention the scheduler puts before an announcement (``bot.scheduler.slack_mention``)."""
+_URL = re.compile(r"https://(?:[a-z0-9-]+\.)*(?:tencent\.com|tencent\.cn|qq\.com)(?:/[^\s<>&|（）()，。；：、「」]*)?")
+_URL_TAIL = ".,;:!?'\""
 
 
 def escape(text: str) -> str:
-    """Slack's mrkdwn escaping (only &, < and > are special), keeping user and channel
-    mentions (``<@U0123>``, ``<#C0123>``) such as a reminder's, so they still notify."""
-    parts = _MENTION.split(text)
-    return "".join(
-        part if i % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        for i, part in enumerate(parts)
-    )
+    """Slack's mrkdwn escaping: ``&``, ``<`` and ``>`` are the only special characters, so a
+    mention (``<@U1>``, ``<!channel>``) or a disguised link (``<http://…|text>``) typed by a
+    person shows as typed and calls on nobody. Everything the bot posts goes through this;
+    the bot's own markup (a mention it builds) is added after escaping, never inside it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def linked(escaped: str) -> str:
+    """Tencent's web addresses in escaped text as explicit links. Our sections are ``verbatim``
+    (Slack auto-parses nothing in them, so a typed ``@channel``, ``#general`` or address stays
+    text), and the console and e-mail addresses in the bot's sentences should still be
+    clickable; only Tencent's own hosts are linked, each showing its own address."""
+    def link(found: re.Match[str]) -> str:
+        url = found.group(0).rstrip(_URL_TAIL)
+        return f"<{url}>{found.group(0)[len(url):]}"
+    return _URL.sub(link, escaped)
+
+
+def split_lead(text: str) -> tuple[str, str]:
+    """(the scheduler's leading mention, the rest) of an announcement's first text."""
+    found = _LEAD_MENTION.match(text)
+    return (found.group(0), text[found.end():]) if found else ("", text)
+
+
+def mrkdwn(escaped: str) -> dict[str, Any]:
+    """A verbatim mrkdwn text object (the text already escaped)."""
+    return {"type": "mrkdwn", "text": escaped, "verbatim": True}
 
 
 def _plain(text: str, limit: int = _BUTTON_TEXT_MAX) -> dict[str, Any]:
@@ -53,11 +76,12 @@ def _plain(text: str, limit: int = _BUTTON_TEXT_MAX) -> dict[str, Any]:
     return {"type": "plain_text", "text": clipped, "emoji": True}
 
 
-def text_sections(text: str) -> list[Block]:
-    """``text`` as mrkdwn sections, split on line breaks to stay within Slack's limit."""
+def text_sections(text: str, *, lead: str = "") -> list[Block]:
+    """``text`` (escaped here) as mrkdwn sections, split on line breaks to stay within Slack's
+    limit; ``lead`` is the bot's own markup (a mention) put before it unescaped."""
     chunks: list[str] = []
     current = ""
-    for line in escape(text).split("\n"):
+    for line in (lead + linked(escape(text))).split("\n"):
         while len(line) > _SECTION_MAX:
             if current:
                 chunks.append(current)
@@ -71,7 +95,7 @@ def text_sections(text: str) -> list[Block]:
         current = candidate
     if current.strip():
         chunks.append(current)
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": chunk}} for chunk in chunks]
+    return [{"type": "section", "text": mrkdwn(chunk)} for chunk in chunks]
 
 
 def choice_value(step: str, value: str) -> str:
@@ -148,50 +172,58 @@ def selected_values(state: Mapping[str, Any], step: str) -> list[str]:
     return [str(o["value"]) for o in options if isinstance(o, dict) and "value" in o]
 
 
-def reply_blocks(reply: Reply, lang: str) -> list[Block]:
-    """The blocks of one reply."""
+def reply_blocks(reply: Reply, lang: str, *, lead: str = "") -> list[Block]:
+    """The blocks of one reply (``lead``: see :func:`text_sections`)."""
     text = _ERROR_ICON + reply.text if reply.kind == "error" else reply.text
-    blocks = text_sections(text)
+    blocks = text_sections(text, lead=lead)
     if reply.choices and reply.step:
         blocks += (_checkboxes(reply.step, reply.choices, lang) if reply.multi
                    else _buttons(reply.step, reply.choices))
     return blocks
 
 
-def messages(replies: Sequence[Reply], lang: str) -> list[tuple[list[Block], str]]:
+def batches(replies: Sequence[Reply], lang: str, *, lead: str = ""
+            ) -> list[tuple[list[Block], str, int]]:
     """Consecutive replies of one turn as few messages as Slack allows (50 blocks each), so a
-    confirmation, the progress bar and the next question arrive together, not as four pings."""
-    batches: list[tuple[list[Block], str]] = []
+    confirmation, the progress bar and the next question arrive together, not as four pings:
+    (blocks, escaped notification text, how many of ``replies`` the message holds)."""
+    found: list[tuple[list[Block], str, int]] = []
     blocks: list[Block] = []
     texts: list[str] = []
     for reply in replies:
-        more = reply_blocks(reply, lang)
+        more = reply_blocks(reply, lang, lead=lead)
         if blocks and len(blocks) + len(more) > _BLOCKS_PER_MESSAGE:
-            batches.append((blocks, "\n\n".join(texts)[:3000]))
+            found.append((blocks, "\n\n".join(texts)[:3000], len(texts)))
             blocks, texts = [], []
         blocks += more[:_BLOCKS_PER_MESSAGE]
-        texts.append(reply.text)
+        texts.append(lead + escape(reply.text))
+        lead = ""
     if blocks:
-        batches.append((blocks, "\n\n".join(texts)[:3000]))
-    return batches
+        found.append((blocks, "\n\n".join(texts)[:3000], len(texts)))
+    return found
 
 
-def fallback_text(reply: Reply) -> str:
-    """The notification text shown where blocks are not (push notifications, search)."""
-    return reply.text[:3000]
+def messages(replies: Sequence[Reply], lang: str, *, lead: str = "") -> list[tuple[list[Block], str]]:
+    """:func:`batches` without the counts."""
+    return [(blocks, text) for blocks, text, _ in batches(replies, lang, lead=lead)]
 
 
-def thread_root_blocks(reply: Reply, lang: str) -> list[Block]:
+def fallback_text(reply: Reply, *, lead: str = "") -> str:
+    """The notification text shown where blocks are not (push notifications, search), escaped."""
+    return (lead + escape(reply.text))[:3000]
+
+
+def thread_root_blocks(reply: Reply, lang: str, *, lead: str = "") -> list[Block]:
     """The first message of a case in a channel: the reply and how to answer (in its thread)."""
-    hint = {"type": "mrkdwn", "text": escape(t("slack.thread_hint", lang))}
-    return [*reply_blocks(reply, lang), {"type": "context", "elements": [hint]}]
+    hint = mrkdwn(escape(t("slack.thread_hint", lang)))
+    return [*reply_blocks(reply, lang, lead=lead), {"type": "context", "elements": [hint]}]
 
 
 def answered_blocks(blocks: Sequence[Mapping[str, Any]], note: str) -> list[Block]:
     """A question message after its choice was accepted: the buttons give way to who chose
     what, so nobody clicks an old question by mistake."""
     kept = [dict(b) for b in blocks if b.get("type") != "actions"]
-    return [*kept, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
+    return [*kept, {"type": "context", "elements": [mrkdwn(note)]}]
 
 
 def keys_prompt_blocks(text: str, lang: str) -> list[Block]:

@@ -29,6 +29,7 @@ import asyncio
 import base64
 import binascii
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -45,12 +46,14 @@ from bot.settings import ConfigError, Settings
 from bot.wecom.client import WeComApi, WeComApiError
 from bot.wecom.inbound import MAX_BODY_BYTES, CallbackCrypto, CallbackRejected, WeComMessage
 from bot.wecom.render import Outgoing, action_from_key, file_message, render, text_messages
-from handlers import Dialogue, Inbound, InboundFile, Reply
+from handlers import Dialogue, Inbound, Reply
 from handlers.catalogue import t
 from handlers.commands import Command, parse_command
 from handlers.credentials.report import find_credentials
+from handlers.shapes import reply_row
 from handlers.turn import Later, parse_environment
 from storage import StoreTransaction
+from storage import waits as outbox_store
 from storage import wecom as wecom_store
 
 log = logging.getLogger("esignbot.wecom")
@@ -71,6 +74,10 @@ class Audience:
     actor: str | None
     case_id: int | None
     lang: str
+
+
+class _Busy(Exception):
+    """WeCom did not take a live message for now (errcode 45009 and kin, or no answer)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,13 +144,18 @@ class WeComPlatform:
         self._slow = ThreadPoolExecutor(4, thread_name_prefix="wecom-slow")
         self._outbox = ThreadPoolExecutor(1, thread_name_prefix="wecom-send")
         self._names = NameCache()
+        self._waiting = False
+        """Live replies wait in the outbox: newer ones queue behind them (sender thread only)."""
 
     # -- Platform ---------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
         return [Route(PATH, self._callback, methods=["GET", "POST"])]
 
     async def startup(self) -> None:
-        return None
+        def read() -> bool:
+            with self.dialogue.store.snapshot() as tx:
+                return bool(outbox_store.replies_waiting(tx, self.conversation))
+        self._waiting = await asyncio.to_thread(read)
 
     async def shutdown(self) -> None:
         """Finish what was accepted: commits, then slow work, then the messages it produced."""
@@ -161,6 +173,16 @@ class WeComPlatform:
         audience = await asyncio.to_thread(self._conversation_audience)
         await asyncio.wrap_future(
             self._outbox.submit(self._deliver, list(replies), audience, True))
+
+    async def send_for(self, conversation: str, replies: Sequence[Reply], actor: str) -> None:
+        """A live reply that waited in the outbox: to the case's members as its turn would have
+        sent it (private replies to ``actor`` only). Raises when WeCom still does not take it."""
+        if conversation != self.conversation:
+            raise ValueError(f"this WeCom app posts to {self.conversation}, not {conversation}")
+        base = await asyncio.to_thread(self._conversation_audience)
+        audience = Audience(actor or None, base.case_id, base.lang)
+        await asyncio.wrap_future(
+            self._outbox.submit(self._deliver, list(replies), audience, True, True))
 
     # -- HTTP ---------------------------------------------------------------------------------
     async def _callback(self, request: Request) -> Response:
@@ -260,7 +282,8 @@ class WeComPlatform:
             return
         suffix = _IMAGE_SUFFIX.get(media.mime or "", "")
         name = (media.name or f"wecom-{message.event_id.rsplit(':', 1)[-1]}{suffix}")[:255]
-        upload = InboundFile(name=name, content=media.content, mime=media.mime)
+        # The bytes, or why they could not be had whole: the dialogue refuses the latter.
+        upload = media.received.model_copy(update={"name": name})
         self._apply(message, self._inbound(message, file=upload), slow_inline=True)
 
     def _inbound(self, message: WeComMessage, *, private: bool = False, **what: Any) -> Inbound:
@@ -365,7 +388,8 @@ class WeComPlatform:
         if replies:
             self._outbox.submit(self._safely, self._deliver, list(replies), audience)
 
-    def _deliver(self, replies: list[Reply], audience: Audience, outbox: bool = False) -> None:
+    def _deliver(self, replies: list[Reply], audience: Audience, outbox: bool = False,
+                 drain: bool = False) -> None:
         """Send replies in order. An ``outbox`` delivery raises on the first refusal instead of
         going on (the outbox tries again later) and asks WeCom to drop a repeat of the same
         message: the outbox sends at least once, so after a crash between sending and marking
@@ -375,12 +399,42 @@ class WeComPlatform:
         if not everyone:
             log.warning("WeCom: nobody to send to in case %s", audience.case_id)
             return
-        for reply in replies:
-            for outgoing in render(reply, audience.lang):
-                users = [audience.actor] if outgoing.private and audience.actor else everyone
-                self._send(outgoing, users, audience.lang, outbox)
+        if not outbox and self._behind_queue():
+            self._queue(replies, audience)
+            return
+        for index, reply in enumerate(replies):
+            try:
+                for outgoing in render(reply, audience.lang):
+                    users = [audience.actor] if outgoing.private and audience.actor else everyone
+                    self._send(outgoing, users, audience.lang, outbox, drain=drain)
+            except _Busy:
+                # This reply and the rest of the turn's wait in the outbox, in order.
+                self._queue(replies[index:], audience)
+                return
 
-    def _send(self, outgoing: Outgoing, users: list[str], lang: str, outbox: bool) -> None:
+    def _behind_queue(self) -> bool:
+        if not self._waiting:
+            return False
+        with self.dialogue.store.snapshot() as tx:
+            self._waiting = bool(outbox_store.replies_waiting(tx, self.conversation))
+        return self._waiting
+
+    def _queue(self, replies: Sequence[Reply], audience: Audience) -> None:
+        """Write live replies to the outbox, one row each; the scheduler sends them when WeCom
+        takes messages again (``send_for``), in order, each to the people it was for."""
+        self._waiting = True
+        with self.dialogue.store.transaction() as tx:
+            for reply in replies:
+                outbox_store.add_message(
+                    tx, dedupe_key=f"reply:{uuid.uuid4().hex}", case_id=audience.case_id,
+                    wait_id=None, purpose="reply", conversation=self.conversation,
+                    mention_user_id=None, mention_name=None, replies=[reply_row(reply)],
+                    at=self._now(), actor=audience.actor)
+        log.warning("WeCom did not take %d repl%s now: queued in the outbox", len(replies),
+                    "y" if len(replies) == 1 else "ies")
+
+    def _send(self, outgoing: Outgoing, users: list[str], lang: str, outbox: bool, *,
+              drain: bool = False) -> None:
         try:
             if outgoing.upload is not None:
                 upload = outgoing.upload
@@ -393,12 +447,14 @@ class WeComPlatform:
                 self.api.send(users, outgoing.message)
         except WeComApiError as problem:
             log.warning("WeCom %s failed (errcode %s)", problem.operation, problem.code)
-            if outbox:
+            if outbox and (problem.for_now or not drain):
                 raise
+            if problem.for_now and not outbox:
+                raise _Busy(problem.operation) from None
             if outgoing.upload is not None:
                 for fallback in text_messages(t("wecom.file_failed", lang,
                                                 name=outgoing.upload.name)):
-                    self._send(fallback, users, lang, outbox)
+                    self._send(fallback, users, lang, outbox, drain=drain)
 
     def _close_card(self, message: WeComMessage, audience: Audience, refused: bool) -> None:
         """Turn the tapped card's buttons into one label, so it cannot be answered twice."""

@@ -11,6 +11,7 @@ a message's text.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -18,13 +19,22 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+import requests
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.work import WeChatClient
+
+from bot.origins import Origin, origin
+from bot.uploads import CHUNK_BYTES, Receiving, declared_length, receive
+from handlers import InboundFile
 
 log = logging.getLogger("esignbot.wecom")
 
 DEFAULT_TIMEOUT_S = 10.0
 _FILENAME = re.compile(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)\"?", re.IGNORECASE)
+
+
+FOR_NOW = frozenset({-1, 45009, 45033})
+"""errcodes that mean "not now": system busy, API frequency limit, too many concurrent calls."""
 
 
 class WeComApiError(Exception):
@@ -35,22 +45,59 @@ class WeComApiError(Exception):
         self.operation = operation
         self.code = code
 
+    @property
+    def for_now(self) -> bool:
+        """A rate limit, WeCom busy, or no answer at all (refused, timed out, HTTP error):
+        the same message may go through later."""
+        return self.code is None or self.code in FOR_NOW
+
 
 @dataclass(frozen=True, slots=True)
 class Media:
-    """A file downloaded from WeCom (an image a member sent)."""
+    """A file downloaded from WeCom (an image a member sent): ``received`` holds its bytes, or
+    why they could not be had whole (``bot.uploads``); ``name`` is the one WeCom gave, if any."""
 
-    content: bytes
+    received: InboundFile
     mime: str | None
     name: str | None
 
 
+class OffOrigin(requests.RequestException):
+    """A request would have carried the access token or the secret away from WECOM_API_URL."""
+
+
+class _OriginBound(requests.Session):
+    """Every request of the client — each carries the access token, ``gettoken`` the corp
+    secret — goes to the configured API origin only (scheme, host and port), and never follows
+    a redirect: requests would follow one to anywhere, and a redirect that echoes the query
+    would hand the token over."""
+
+    def __init__(self, allowed: Origin | None) -> None:
+        super().__init__()
+        self.allowed = allowed
+
+    def request(self, method: str | bytes, url: str | bytes,
+                *args: Any, **kwargs: Any) -> requests.Response:
+        target = url.decode() if isinstance(url, bytes) else url
+        if self.allowed is None or origin(target) != self.allowed:
+            raise OffOrigin("not the WeCom API origin")
+        kwargs["allow_redirects"] = False
+        verb = method.decode() if isinstance(method, bytes) else method
+        response = super().request(verb, target, *args, **kwargs)
+        if response.is_redirect or response.is_permanent_redirect:
+            response.close()
+            raise OffOrigin(f"redirected ({response.status_code})")
+        return response
+
+
 class _Client(WeChatClient):  # type: ignore[misc]
-    """wechatpy's client with the base URL on the instance and a timeout on ``gettoken``."""
+    """wechatpy's client with the base URL on the instance, a timeout on ``gettoken``, and an
+    HTTP session bound to that URL's origin."""
 
     def __init__(self, corp_id: str, secret: str, api_base_url: str, timeout: float) -> None:
         super().__init__(corp_id, secret, timeout=timeout)
         self.API_BASE_URL = api_base_url
+        self._http = _OriginBound(origin(api_base_url))
 
     def fetch_access_token(self) -> dict[str, Any]:
         response = self._http.get(
@@ -66,6 +113,29 @@ class _Client(WeChatClient):  # type: ignore[misc]
         self.session.set(self.access_token_key, result["access_token"], expires_in)
         self.expires_at = int(time.time()) + expires_in
         return result
+
+
+_TOKEN_ERRORS = {40001, 40014, 42001}
+"""invalid credential, invalid access_token, access_token expired: worth one fresh token."""
+_ERROR_BODY_BYTES = 64 * 1024
+
+
+def _error_in(response: requests.Response) -> int | None:
+    """WeCom's errcode when ``media/get`` answered with JSON rather than the file (None: a file).
+    A JSON body that says 0 but carries no file is an error too (-1)."""
+    kind = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if kind not in {"application/json", "text/plain"}:
+        return None
+    body = b""
+    try:
+        for chunk in response.iter_content(4096):
+            body += chunk
+            if len(body) > _ERROR_BODY_BYTES:
+                return -1
+        code = int(json.loads(body).get("errcode", -1))
+    except (ValueError, TypeError, AttributeError, requests.RequestException):
+        return -1
+    return code or -1
 
 
 def _errcode(problem: WeChatClientException) -> int | None:
@@ -114,20 +184,37 @@ class WeComApi:
         return str(result["media_id"])
 
     def download(self, media_id: str) -> Media:
-        """``media/get``: the bytes of a file a member sent. A JSON answer is WeCom's error."""
-        response = self._call(
-            "media/get", lambda: self._client.get("media/get", params={"media_id": media_id})
-        )
-        if not hasattr(response, "headers"):  # a JSON body with errcode 0 but no file
-            raise WeComApiError("media/get", None)
-        disposition = response.headers.get("Content-Disposition", "")
-        found = _FILENAME.search(disposition)
-        mime = response.headers.get("Content-Type")
-        return Media(
-            content=bytes(response.content),
-            mime=mime.split(";")[0].strip() if mime else None,
-            name=unquote(found.group(1).strip()) if found else None,
-        )
+        """``media/get``: the whole file a member sent, streamed. A JSON answer is WeCom's error.
+
+        Why not wechatpy's ``get``: it reads ``response.content`` whole, however large, before
+        looking at it; here the body is read in chunks, never more than the upload limit + 1
+        byte kept, and checked against its Content-Length (``bot.uploads``)."""
+        for attempt in range(2):
+            token = self._call("gettoken", lambda: self._client.access_token)
+            try:
+                response = self._client._http.get(
+                    f"{self._client.API_BASE_URL}media/get", stream=True, timeout=self._client.timeout,
+                    params={"access_token": token, "media_id": media_id})
+            except requests.RequestException as problem:
+                log.warning("WeCom media/get: %s", type(problem).__name__)
+                raise WeComApiError("media/get", None) from None
+            with response:
+                code = _error_in(response)
+                if code in _TOKEN_ERRORS and attempt == 0:
+                    # Expired or revoked: once more with a fresh one.
+                    self._call("gettoken", self._client.fetch_access_token)
+                    continue
+                if code is not None or response.status_code != 200:
+                    raise WeComApiError("media/get", code)
+                found = _FILENAME.search(response.headers.get("Content-Disposition", ""))
+                name = unquote(found.group(1).strip()) if found else None
+                mime = (response.headers.get("Content-Type") or "").split(";")[0].strip() or None
+                receiving = Receiving(name or "upload", mime,
+                                      declared=[declared_length(response.headers)])
+                received = receive(receiving, response.iter_content(CHUNK_BYTES),
+                                   (requests.RequestException, OSError))
+                return Media(received=received, mime=mime, name=name)
+        raise WeComApiError("media/get", None)
 
     def member_name(self, user_id: str, *, timeout: float) -> str | None:
         """``user/get``: a member's name as the corp's directory has it (a self-built app reads

@@ -10,6 +10,7 @@ template card whose button keys carry the question and the value, so a tap comes
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -72,9 +73,20 @@ def split_text(text: str, limit: int = TEXT_MAX_BYTES) -> list[str]:
     return [piece for piece in pieces if piece.strip()]
 
 
+_LINK_TAG = re.compile(r"<(/?a)(?=[\s>/])", re.IGNORECASE)
+"""The one markup WeCom reads in a text message: ``<a href="…">`` (its "A标签")."""
+
+
+def inert(text: str) -> str:
+    """``text`` with every ``<a …>``/``</a>`` tag shown, not followed: the bot writes none, so
+    any in a text is what somebody typed, and a typed link must not turn into a real one for
+    every member of the corp. A full-width ``＜`` reads the same and is not markup."""
+    return _LINK_TAG.sub(r"＜\1", text)
+
+
 def text_messages(text: str, *, private: bool = False) -> list[Outgoing]:
     return [Outgoing({"msgtype": "text", "text": {"content": piece}}, private)
-            for piece in split_text(text)]
+            for piece in split_text(inert(text))]
 
 
 def button_key(step: str, value: str) -> str:

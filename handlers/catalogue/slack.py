@@ -21,6 +21,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "我还不在这个频道里，发不了消息。请先输入 /invite @esignbot 邀请我，再试一次（已保存的内容都还在）。",
         "I am not in this channel, so I cannot post here. Invite me with /invite @esignbot and try again (nothing saved is lost).",
     ),
+    "slack.not_in_group_dm": (
+        "我还不在这个多人私信里，发不了消息。请把我加进来（在对话详情的「集成」中添加应用 esignbot）再试一次；也可以在频道里 /invite @esignbot，或直接私信我。已保存的内容都还在。",
+        "I am not in this group DM, so I cannot post here. Add me (the conversation's details → Integrations → Add an app → esignbot) and try again, or /invite @esignbot in a channel, or DM me. Nothing saved is lost.",
+    ),
     "slack.chosen": ("✔ {user} 选择了：{choice}", "✔ {user} chose: {choice}"),
     "slack.multi_submit": ("确定", "Submit"),
     "slack.multi_none": ("（未选择）", "(none chosen)"),

@@ -24,6 +24,7 @@ from handlers.credentials.report import (
     mask_secret_id,
     render_report,
 )
+from handlers.credentials.secret_shapes import looks_like_secret
 from handlers.reviews.tracking import end_wait
 from handlers.services import CredentialChecker
 from handlers.shapes import Choice, Reply
@@ -85,7 +86,14 @@ def guard_secrets(turn: Turn) -> list[Reply] | None:
     the message goes on as usual (a SecretId alone is not a secret)."""
     found = find_credentials(turn.msg.text)
     if not found.secret_ids:
-        return None
+        step = turn.current_step() if turn.case is not None else None
+        app_id_open = step is not None and "app_id" in step.fields
+        if not looks_like_secret(turn.msg.text, app_id_expected=app_id_open):
+            return None
+        # A SecretKey on its own (or after ``check``): never an answer, never echoed.
+        log.warning("ignored a message shaped like a SecretKey in conversation %s",
+                    turn.msg.conversation)
+        return [turn.error("cred.leaked" if not turn.msg.private else "cred.key_alone")]
     if not turn.msg.private:
         log.warning("ignored a message with an API key in shared conversation %s",
                     turn.msg.conversation)

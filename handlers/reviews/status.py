@@ -7,11 +7,12 @@ Asia/Shanghai, so "2 working days left" over a holiday week means what the revie
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from handlers import flow
 from handlers.catalogue import t
-from handlers.render import local_time
+from handlers.render import display_value, local_time
 from handlers.reviews.notices import day_text, estimate_lines, wait_name
 from handlers.reviews.tracking import start_day
 from handlers.reviews.workdays import workdays_between
@@ -80,22 +81,76 @@ def _stage(tx: StoreTransaction, case: CaseRecord, has_open: bool, lang: str) ->
     return t("reviews.status.all_stage", lang, stage=step.stage, state=t(f"stage_state.{state}", lang))
 
 
-def all_cases(tx: StoreTransaction, today: date, lang: str) -> str:
-    """Every case, oldest first, with its stage and its pending waits (for admins)."""
-    cases = sorted(tx.cases(), key=lambda c: (c.created_at, c.id))
-    if not cases:
-        return t("reviews.status.all_empty", lang)
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """One case of the admin overview, in no language yet: ``status all`` in a chat and
+    ``esignbot cases`` (text or CSV) in a shell render the same rows, so they cannot disagree."""
+
+    case: CaseRecord
+    name: str | None
+    """The ``enterprise_name`` answer; None until the team has given it."""
+    environment: str | None
+    stage: str
+    """Where it stands, in the reader's language (stage and state, or done / cancelled)."""
+    waits: tuple[store.WaitRecord, ...]
+    """Its open waits (none once the case is closed)."""
+    last_activity: str
+    """ISO time of its latest history row or answer (its creation when it has none)."""
+
+
+def overview_rows(tx: StoreTransaction, lang: str) -> list[CaseRow]:
+    """Every case, least recently active first: an admin looks for the cases that have gone
+    quiet, and a case is named by its enterprise, which is how people speak of it."""
+    names = tx.field_values("enterprise_name")
+    environments = tx.field_values("environment")
+    activity = tx.last_activity()
     open_waits = store.open_waits_by_case(tx)
-    lines = [t("reviews.status.all_title", lang, count=len(cases))]
-    for case in cases[:MAX_LISTED_CASES]:
-        pending = open_waits.get(case.id, []) if case.state == "active" else []
-        lines.append(t("reviews.status.all_case", lang, case_id=case.id,
-                       conversation=case.conversation, stage=_stage(tx, case, bool(pending), lang),
-                       creator=case.created_by_name or case.created_by,
-                       created=local_time(case.created_at)))
-        if case.state == "active":
-            lines += [open_wait_line(w, today, lang) for w in pending] or [
+    rows = []
+    for case in tx.cases():
+        pending = tuple(open_waits.get(case.id, [])) if case.state == "active" else ()
+        name = names.get(case.id)
+        environment = environments.get(case.id)
+        rows.append(CaseRow(
+            case=case, name=str(name) if name else None,
+            environment=str(environment) if environment else None,
+            stage=_stage(tx, case, bool(pending), lang), waits=pending,
+            last_activity=max(activity.get(case.id, case.created_at), case.created_at)))
+    return sorted(rows, key=lambda r: (r.last_activity, r.case.id))
+
+
+def row_name(row: CaseRow, lang: str) -> str:
+    return row.name or t("reviews.status.all_no_name", lang)
+
+
+def row_environment(row: CaseRow, lang: str) -> str:
+    if row.environment is None:
+        return t("reviews.status.all_no_environment", lang)
+    return display_value("environment", row.environment, lang, private=False)
+
+
+def row_wait(wait: store.WaitRecord, today: date, lang: str) -> str:
+    """One open wait in a cell: its name, due date and what is left."""
+    due = date.fromisoformat(wait.due_on)
+    return t("reviews.status.all_wait", lang, wait=wait_name(wait.kind, lang),
+             due=day_text(due, lang), left=time_left(due, today, lang))
+
+
+def all_cases(tx: StoreTransaction, today: date, lang: str,
+              limit: int | None = MAX_LISTED_CASES) -> str:
+    """Every case by enterprise name, least recently active first, with its environment, stage,
+    pending waits and last activity (``status all`` for admins; ``esignbot cases`` with no
+    limit)."""
+    rows = overview_rows(tx, lang)
+    if not rows:
+        return t("reviews.status.all_empty", lang)
+    lines = [t("reviews.status.all_title", lang, count=len(rows))]
+    for row in rows if limit is None else rows[:limit]:
+        lines.append(t("reviews.status.all_case", lang, case_id=row.case.id,
+                       name=row_name(row, lang), environment=row_environment(row, lang),
+                       stage=row.stage, last=local_time(row.last_activity)))
+        if row.case.state == "active":
+            lines += [open_wait_line(w, today, lang) for w in row.waits] or [
                 t("reviews.status.all_no_waits", lang)]
-    if len(cases) > MAX_LISTED_CASES:
-        lines.append(t("reviews.status.all_more", lang, count=len(cases) - MAX_LISTED_CASES))
+    if limit is not None and len(rows) > limit:
+        lines.append(t("reviews.status.all_more", lang, count=len(rows) - limit))
     return "\n".join(lines)

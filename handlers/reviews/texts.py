@@ -30,8 +30,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reviews.day": ("{date}（{weekday}）", "{date} ({weekday})"),
     "reviews.day_makeup": ("{date}（{weekday}，调休上班）", "{date} ({weekday}, a make-up working day)"),
     "reviews.estimate_note": (
-        "⚠️ 日历里还没有 {years} 年的法定节假日安排，这几天按周一至周五估算，实际日期可能因节假日推后。",
-        "⚠️ The holiday calendar has no official schedule for {years} yet, so those days are counted Monday to Friday; a public holiday may push the real date later.",
+        "⚠️ 日历里还没有 {years} 年的正式节假日安排，这几天按法定节日规则估算（调休上班日未知），实际日期可能有出入。",
+        "⚠️ The holiday calendar has no official schedule for {years} yet, so those days are estimated from the statutory holidays (make-up working days are unknown); the real date may differ.",
+    ),
+    "reviews.calendar_uncovered": (
+        "📅 管理员请注意：工作日日历还没有 {year} 年的正式节假日安排，{year} 年的到期日和提醒只能按法定节日规则估算（调休上班日未知）。国务院办公厅公布安排后，请把它写入 ESIGNBOT_HOLIDAYS 文件（格式见 docs/reviews.md）或升级 chinese-calendar，然后重启机器人；`esignbot doctor` 可查看覆盖情况。",
+        "📅 For admins: the working-day calendar has no official holiday schedule for {year} yet, so due dates and reminders in {year} can only be estimated from the statutory holidays (make-up working days unknown). Once the State Council publishes it, write it into the ESIGNBOT_HOLIDAYS file (format in docs/reviews.md) or upgrade chinese-calendar, then restart the bot; `esignbot doctor` shows what is covered.",
+    ),
+    "reviews.undelivered": (
+        "⚠️ 管理员请注意：发往会话 {conversation} 的一条消息（案例 #{case_id}，消息 #{message_id}）尝试 {attempts} 次仍未送达（{error}），不会再发送。请检查机器人在该平台的权限和设置；消息仍保存在数据库的 outbox 表中。",
+        "⚠️ For admins: a message for conversation {conversation} (case #{case_id}, message #{message_id}) was not delivered after {attempts} attempts ({error}) and will not be tried again. Check the bot's access and settings on that platform; the message stays in the database's outbox table.",
     ),
     "reviews.duration_unstated": (
         "接入指南没有写明这项审核的时长，我按 {days} 个工作日估算。",
@@ -156,12 +164,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "reviews.status.reason": ("；原因：{reason}", "; reason: {reason}"),
     "reviews.status.all_title": (
-        "全部 {count} 个案例（最早的在前）：",
-        "All {count} cases (oldest first):",
+        "全部 {count} 个案例（最久没有动静的在前）：",
+        "All {count} cases (longest quiet first):",
     ),
     "reviews.status.all_case": (
-        "#{case_id} · {conversation} · {stage} · {creator} 于 {created} 创建",
-        "#{case_id} · {conversation} · {stage} · started by {creator} on {created}",
+        "#{case_id} · {name} · {environment} · {stage} · 最近活动 {last}",
+        "#{case_id} · {name} · {environment} · {stage} · last activity {last}",
+    ),
+    "reviews.status.all_no_name": ("（尚无企业名称）", "(no name yet)"),
+    "reviews.status.all_no_environment": ("（未选环境）", "(no environment yet)"),
+    "reviews.status.all_wait": (
+        "{wait}：{due} 到期，{left}",
+        "{wait}: due {due}, {left}",
     ),
     "reviews.status.all_stage": ("第 {stage} 步（{state}）", "stage {stage} ({state})"),
     "reviews.status.all_done": ("已完成", "complete"),

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.scheduler import Route, Scheduler, slack_mention
+from handlers.reviews import workdays
 from handlers.reviews.workdays import SHANGHAI
 from handlers.shapes import Reply
 from storage import CaseStore
@@ -326,3 +327,42 @@ def test_the_background_thread_ticks_until_stopped(db: Path) -> None:
     finally:
         sched.stop()
     assert outbox_states(db) == [("result", "sent")]
+
+
+def test_in_december_admins_hear_once_that_next_year_is_not_covered(db: Path) -> None:
+    for conversation, user in (("test:admin-room", "alice"), ("test:team-room", "bob")):
+        chat = Chat(db, conversation)
+        chat.clock.now = shanghai(2026, 11, 20, 10)
+        chat.send("start", user=user)
+        chat.store.close()
+    clock = FakeClock(shanghai(2026, 11, 30, 10))
+    recorder = Recorder(clock)
+    first = Scheduler(CaseStore(db), clock=clock, routes=[Route("test:", recorder)],
+                      admins={"test:alice"})
+    first.tick()
+    assert recorder.texts("📅") == []  # November: nothing yet
+    for day in (1, 1, 2, 15):
+        clock.now = shanghai(2026, 12, day, 10)
+        first.tick()
+    restarted = Scheduler(CaseStore(db), clock=clock, routes=[Route("test:", recorder)],
+                          admins={"test:alice"})
+    restarted.tick()
+    notices = [(conversation, text) for conversation, text, _ in recorder.sent if "📅" in text]
+    assert len(notices) == 1 and notices[0][0] == "test:admin-room"  # once, and only to admins
+    assert "2027" in notices[0][1] and "ESIGNBOT_HOLIDAYS" in notices[0][1]
+
+
+def test_no_december_notice_when_the_operator_covers_next_year(db: Path) -> None:
+    chat = Chat(db, "test:admin-room")
+    chat.clock.now = shanghai(2026, 11, 20, 10)
+    chat.send("start", user="alice")
+    chat.store.close()
+    workdays.use_operator_days(workdays.OperatorDays(frozenset({2027}), frozenset({date(2027, 1, 1)})))
+    try:
+        clock = FakeClock(shanghai(2026, 12, 1, 10))
+        recorder = Recorder(clock)
+        Scheduler(CaseStore(db), clock=clock, routes=[Route("test:", recorder)],
+                  admins={"alice"}).tick()
+    finally:
+        workdays.use_operator_days(None)
+    assert recorder.texts("📅") == []

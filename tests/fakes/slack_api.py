@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 _JSON_PARAMS = {"blocks", "view", "files", "attachments"}
+FILE_CHUNK_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,17 @@ class FakeSlackApi:
         self.uploads: dict[str, bytes] = {}
         """file id -> the bytes POSTed to its upload URL."""
         self.shared: dict[str, tuple[bytes, dict[str, Any]]] = {}
+        self.cut_after: dict[str, int] = {}
+        """file id -> bytes the file host sends before it drops the connection."""
+        self.chunked: set[str] = set()
         self.failures: dict[str, str] = {}
         """method -> error code to answer once (``not_in_channel``...)."""
+        self.limited = 0
+        """How many of the next calls to ``limited_methods`` get HTTP 429 (see rate_limit)."""
+        self.limited_methods: frozenset[str] = frozenset()
+        self.retry_after = 1
+        self.redirects: dict[str, str] = {}
+        """file id -> where the file host redirects its download (302 Location)."""
         self.base = ""
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -86,14 +97,39 @@ class FakeSlackApi:
     def api_url(self) -> str:
         return f"{self.base}/api/"
 
-    def share_file(self, content: bytes, name: str, mimetype: str) -> dict[str, Any]:
-        """A file a person uploaded, as Slack describes it in a ``file_share`` message."""
+    def share_file(self, content: bytes, name: str, mimetype: str, *, size: int | None = None,
+                   cut_after: int | None = None, chunked: bool = False) -> dict[str, Any]:
+        """A file a person uploaded, as Slack describes it in a ``file_share`` message.
+
+        ``size``: what the file object claims (default: the truth). ``cut_after``: the file
+        host announces every byte (Content-Length) but closes the connection after this many,
+        as a dropped connection does. ``chunked``: sent without a Content-Length."""
         file_id = f"F{next(self._ids):08d}"
         info = {"id": file_id, "name": name, "title": name, "mimetype": mimetype,
-                "size": len(content), "url_private": f"{self.base}/files-pri/{file_id}/{name}",
+                "size": len(content) if size is None else size,
+                "url_private": f"{self.base}/files-pri/{file_id}/{name}",
                 "url_private_download": f"{self.base}/files-pri/{file_id}/download/{name}"}
         self.shared[file_id] = (content, info)
+        if cut_after is not None:
+            self.cut_after[file_id] = cut_after
+        if chunked:
+            self.chunked.add(file_id)
         return info
+
+    def rate_limit(self, calls: int, *, retry_after: int = 1,
+                   methods: tuple[str, ...] = ("chat.postMessage", "chat.postEphemeral")) -> None:
+        """Answer the next ``calls`` calls to ``methods`` as Slack does past a method's rate
+        limit: HTTP 429, ``Retry-After: <retry_after>``, ``{"ok": false, "error":
+        "ratelimited"}`` (recorded with that answer)."""
+        with self._changed:
+            self.limited, self.retry_after, self.limited_methods = calls, retry_after, frozenset(methods)
+
+    def take_limit(self, method: str) -> bool:
+        with self._changed:
+            if self.limited <= 0 or method not in self.limited_methods:
+                return False
+            self.limited -= 1
+            return True
 
     def hold(self, method: str) -> None:
         self._held.add(method)
@@ -234,6 +270,33 @@ def _server(fake: FakeSlackApi) -> ThreadingHTTPServer:
             self.end_headers()
             self.wfile.write(data)
 
+        def _serve_file(self, content: bytes, mimetype: str, cut_after: int | None,
+                        chunked: bool) -> None:
+            """The way a file host sends a large file: the length first (or, ``chunked``, no
+            length: HTTP chunked encoding), then the bytes in pieces as the network takes them
+            (a reader that takes one read for the whole file gets the first pieces only); with
+            ``cut_after``, the connection drops part way. A reader that hangs up early (a file
+            too large) is let go quietly."""
+            self.send_response(200)
+            self.send_header("Content-Type", mimetype)
+            if chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            end = len(content) if cut_after is None else cut_after
+            try:
+                for start in range(0, end, FILE_CHUNK_BYTES):
+                    piece = content[start:min(start + FILE_CHUNK_BYTES, end)]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+                if cut_after is not None:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                elif chunked:
+                    self.wfile.write(b"0\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+
         def _body(self) -> bytes:
             return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
@@ -241,6 +304,17 @@ def _server(fake: FakeSlackApi) -> ThreadingHTTPServer:
             url = urlsplit(self.path)
             method = url.path.removeprefix("/api/")
             params = _params(url.query, body, self.headers.get("Content-Type") or "")
+            if fake.take_limit(method):
+                limited = {"ok": False, "error": "ratelimited"}
+                fake._record(Call(method, params, limited))
+                data = json.dumps(limited).encode()
+                self.send_response(429)
+                self.send_header("Retry-After", str(fake.retry_after))
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
             answer = fake.api(method, params, self.headers.get("Authorization") or "")
             self._reply(200, json.dumps(answer).encode(), "application/json; charset=utf-8")
 
@@ -262,12 +336,19 @@ def _server(fake: FakeSlackApi) -> ThreadingHTTPServer:
         def do_GET(self) -> None:
             if self.path.startswith("/files-pri/"):
                 file_id = self.path.split("/")[2]
+                if file_id in fake.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", fake.redirects[file_id])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if self.headers.get("Authorization") != f"Bearer {fake.token}":
                     self._reply(403, b"forbidden", "text/plain")
                     return
                 content, info = fake.shared[file_id]
                 fake._record(Call("download", {"file_id": file_id}))
-                self._reply(200, content, str(info["mimetype"]))
+                self._serve_file(content, str(info["mimetype"]), fake.cut_after.get(file_id),
+                                 file_id in fake.chunked)
             else:
                 self._api(b"")
 

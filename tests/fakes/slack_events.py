@@ -4,6 +4,10 @@ clicks and modal submissions to ``POST /slack/events``, shaped as Slack sends th
 Signatures are made with ``slack_sdk.signature.SignatureVerifier`` (the same scheme Slack uses:
 ``v0=`` + HMAC-SHA256 of ``v0:{timestamp}:{body}``), so the server under test verifies real
 signatures; a test can also send a wrong one, a stale timestamp, or none.
+
+Given the app's manifest, a sender delivers a message event only as Slack would: to an app
+subscribed to that kind of conversation's ``message.*`` event with its ``*:history`` scope (a
+group DM's thread replies never reach an app without ``message.mpim``).
 """
 
 from __future__ import annotations
@@ -20,11 +24,20 @@ from slack_sdk.signature import SignatureVerifier
 
 from tests.fakes.slack_api import Call
 
+MESSAGE_SUBSCRIPTIONS = {
+    "channel": ("message.channels", "channels:history"),
+    "group": ("message.groups", "groups:history"),
+    "im": ("message.im", "im:history"),
+    "mpim": ("message.mpim", "mpim:history"),
+}
+"""A message event's ``channel_type`` → the event and scope Slack requires to deliver it."""
+
 
 class SlackSender:
     def __init__(self, base_url: str, signing_secret: str, *, team: str = "T1",
-                 api_base: str = "") -> None:
+                 api_base: str = "", app_manifest: dict[str, Any] | None = None) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=20)
+        self.app_manifest = app_manifest
         self.signing_secret = signing_secret
         self.team = team
         self.api_base = api_base
@@ -81,6 +94,7 @@ class SlackSender:
     def message(self, text: str, *, channel: str, user: str = "U1", thread_ts: str | None = None,
                 channel_type: str = "channel", files: list[dict[str, Any]] | None = None,
                 event_id: str | None = None, retry: int | None = None) -> httpx.Response:
+        self._check_subscribed(channel_type)
         ts = f"{1800000000 + next(self._ts)}.000300"
         event: dict[str, Any] = {"type": "message", "channel": channel, "user": user, "text": text,
                                  "ts": ts, "channel_type": channel_type, "event_ts": ts,
@@ -91,6 +105,16 @@ class SlackSender:
             event["subtype"] = "file_share"
             event["files"] = files
         return self.event(event, event_id=event_id, retry=retry)
+
+    def _check_subscribed(self, channel_type: str) -> None:
+        if self.app_manifest is None:
+            return
+        event, scope = MESSAGE_SUBSCRIPTIONS[channel_type]
+        events = self.app_manifest["settings"]["event_subscriptions"]["bot_events"]
+        scopes = self.app_manifest["oauth_config"]["scopes"]["bot"]
+        assert event in events and scope in scopes, (
+            f"Slack does not deliver {channel_type} messages to this app: its manifest lacks "
+            f"{event!r} and/or {scope!r}")
 
     # -- interactivity -------------------------------------------------------------------------
     def interaction(self, payload: dict[str, Any]) -> httpx.Response:

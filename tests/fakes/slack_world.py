@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.slack.manifest import manifest
 from tests.fakes.local_server import clean_env, serving
 from tests.fakes.slack_api import Call, FakeSlackApi
 from tests.fakes.slack_events import SlackSender
@@ -34,6 +35,10 @@ class SlackWorld:
     tencent: FakeTencentCloud
     db: Path
     server: subprocess.Popen[str]
+
+    def server_log(self) -> str:
+        """What ``serve`` has printed so far (``serving`` writes it beside the database)."""
+        return (self.db.parent / "serve.log").read_text(encoding="utf-8", errors="replace")
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         with sqlite3.connect(self.db) as conn:
@@ -78,6 +83,8 @@ def slack_world(tmp: Path, **extra_env: str) -> Iterator[SlackWorld]:
             ESIGNBOT_TENCENTCLOUD_TEST_ENDPOINT=tencent.test_endpoint, **extra_env,
         )
         server = stack.enter_context(serving(db, env))
-        sender = SlackSender(server.base, SIGNING_SECRET, team=TEAM, api_base=api.base)
+        # Events reach the app only as its manifest subscribes (tests/fakes/slack_events.py).
+        sender = SlackSender(server.base, SIGNING_SECRET, team=TEAM, api_base=api.base,
+                             app_manifest=manifest(socket_mode=False))
         stack.callback(sender.close)
         yield SlackWorld(api, sender, tencent, db, server.proc)

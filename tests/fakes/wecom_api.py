@@ -10,6 +10,7 @@ test proves that a callback was answered before the slow work behind it finished
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import uuid
@@ -19,6 +20,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
+
+FILE_CHUNK_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,14 @@ class FakeWeComApi:
         self.calls: list[Call] = []
         self.arrived: list[str] = []
         self.media: dict[str, tuple[bytes, str, str]] = {}
+        self.cut_after: dict[str, int] = {}
         self.uploads: dict[str, Upload] = {}
         self.names: dict[str, str] = {}
+        self.limited = 0
+        """How many of the next ``message/send`` calls answer errcode 45009 (rate_limit)."""
+        self.redirected: dict[str, str] = {}
+        """MediaId -> a URL ``media/get`` redirects to, the request's query appended (as a
+        careless proxy would: the access token with it)."""
         self.dropped: list[dict[str, Any]] = []
         """``message/send`` bodies WeCom's duplicate check dropped (same body, within the window)."""
         self._recent: dict[str, float] = {}
@@ -109,8 +118,26 @@ class FakeWeComApi:
         self._server.server_close()
 
     # -- control ------------------------------------------------------------------------------
-    def add_media(self, media_id: str, content: bytes, mime: str, filename: str) -> None:
+    def add_media(self, media_id: str, content: bytes, mime: str, filename: str, *,
+                  cut_after: int | None = None) -> None:
+        """A file a member sent. ``cut_after``: ``media/get`` announces every byte
+        (Content-Length) but drops the connection after this many."""
         self.media[media_id] = (content, mime, filename)
+        if cut_after is not None:
+            self.cut_after[media_id] = cut_after
+
+    def rate_limit(self, calls: int) -> None:
+        """The next ``calls`` ``message/send`` calls are refused as WeCom refuses an app past
+        its frequency limit: errcode 45009 (recorded with that answer, nothing delivered)."""
+        with self._changed:
+            self.limited = calls
+
+    def _take_limit(self) -> bool:
+        with self._changed:
+            if self.limited <= 0:
+                return False
+            self.limited -= 1
+            return True
 
     def hold(self) -> None:
         """Every call from now on waits (the fake is slow) until :meth:`release`."""
@@ -169,6 +196,18 @@ class FakeWeComApi:
             answer = self._gettoken(query)
         elif query.get("access_token") not in self._tokens:
             answer = {"errcode": 40014, "errmsg": "invalid access_token"}
+        elif path == "media/get" and query.get("media_id") in self.redirected:
+            with self._changed:
+                self.calls.append(Call(path, query, None, {"redirected": True}))
+                self._changed.notify_all()
+            handler.send_response(302)
+            handler.send_header("Location", f"{self.redirected[query['media_id']]}?{parts.query}")
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
+        elif path == "message/send" and self._take_limit():
+            answer = {"errcode": 45009, "errmsg": "api freq out of limit"}
+            payload = None  # refused: not delivered
         elif path == "message/send":
             answer = {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": uuid.uuid4().hex}
             assert payload is not None
@@ -206,7 +245,14 @@ class FakeWeComApi:
             handler.send_header("Content-Disposition", disposition)
             handler.send_header("Content-Length", str(len(content)))
             handler.end_headers()
-            handler.wfile.write(content)
+            # In chunks, as the network takes a large file; part way only when told to drop.
+            cut = self.cut_after.get(query["media_id"])
+            end = len(content) if cut is None else cut
+            for start in range(0, end, FILE_CHUNK_BYTES):
+                handler.wfile.write(content[start:min(start + FILE_CHUNK_BYTES, end)])
+            if cut is not None:
+                handler.close_connection = True
+                handler.connection.shutdown(socket.SHUT_RDWR)
             return
         data = json.dumps(answer).encode()
         handler.send_response(200)

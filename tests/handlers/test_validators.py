@@ -138,7 +138,7 @@ def test_app_id() -> None:
 @pytest.mark.parametrize(("name", "reason"), [
     ("张San", "err.mixed_scripts"),
     ("张三😀", "err.name_chars"),
-    ("张\x07三", "err.control_chars"),
+    ("张\x07三", "err.invisible_chars"),
     ("   ", "err.empty"),
     ("张" * 51, "err.too_long"),
 ])
@@ -157,6 +157,73 @@ def test_organisation_names_may_mix_scripts_but_not_emoji() -> None:
     assert v.organisation_name("TCL科技集团股份有限公司", {}) == "TCL科技集团股份有限公司"
     with pytest.raises(Invalid):
         v.organisation_name("快乐公司🎉", {})
+
+
+INVISIBLE = {
+    "\u2028": "LINE SEPARATOR (Zl)", "\u2029": "PARAGRAPH SEPARATOR (Zp)",
+    "\u3164": "HANGUL FILLER", "\u115f": "HANGUL CHOSEONG FILLER", "\u1160": "HANGUL JUNGSEONG FILLER",
+    "\uffa0": "HALFWIDTH HANGUL FILLER", "\u2800": "BRAILLE PATTERN BLANK",
+    "\u200b": "ZERO WIDTH SPACE", "\u200c": "ZWNJ", "\u200d": "ZWJ", "\u200e": "LRM", "\u200f": "RLM",
+    "\u2060": "WORD JOINER", "\u2061": "FUNCTION APPLICATION", "\u2064": "INVISIBLE PLUS",
+    "\ufeff": "BYTE ORDER MARK", "\u034f": "COMBINING GRAPHEME JOINER", "\u00ad": "SOFT HYPHEN (Cf)",
+    "\u202e": "RIGHT-TO-LEFT OVERRIDE", "\ufe0f": "VARIATION SELECTOR-16", "\U000e0041": "TAG LATIN A",
+    "\ue000": "private use (Co)", "\x1b": "ESCAPE (Cc)", "\x85": "NEXT LINE (Cc)",
+}
+
+
+@pytest.mark.parametrize(("char", "where"), [
+    pytest.param(char, where, id=f"{where}-{label}") for char, label in INVISIBLE.items()
+    for where in ("inside", "start", "end")
+    if not (where == "start" and char.isspace())  # trimmed from every name: nothing to refuse
+])
+def test_names_refuse_invisible_and_layout_characters_naming_them(char: str, where: str) -> None:
+    person = {"inside": f"张{char}三", "start": f"{char}张三", "end": f"张三{char}"}[where]
+    checks = [(v.person_name, person), (v.organisation_name, person + "有限公司"),
+              (v.app_name, person + "助手")]
+    for check, text in checks:
+        if char.isspace() and text.strip() != text:
+            continue  # white space (U+2028 is) at either end is trimmed, never stored
+        with pytest.raises(Invalid) as caught:
+            check(text, {})
+        assert caught.value.key == "err.invisible_chars", (check.__name__, text)
+        assert caught.value.params == {"code": f"U+{ord(char):04X}"}
+
+
+@pytest.mark.parametrize("text", ["\u0308Zoe", "Zoe \u0308", "买买提·\u0301艾力", "\u20ddAcme"])
+def test_a_combining_mark_without_a_letter_to_sit_on_is_refused(text: str) -> None:
+    for check in (v.person_name, v.app_name):
+        with pytest.raises(Invalid) as caught:
+            check(text, {})
+        assert caught.value.key == "err.invisible_chars"
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("买买提·艾力", "买买提·艾力"),  # U+00B7 middle dot
+    ("阿卜杜拉·买买提", "阿卜杜拉·买买提"),
+    ("O'Brien", "O'Brien"),
+    ("Zoe\u0308", "Zoë"),  # decomposed: e + combining diaeresis, composed by NFC
+    ("Zoë", "Zoë"),
+    ("María José", "María José"),
+    ("Nguyê\u0303n", "Nguyễn"),  # two marks on one letter, composed
+    ("李 四", "李 四"),
+    ("李\u3000四", "李 四"),  # an IME's full-width space, as before
+    ("张三\u2028", "张三"),  # trimmed at the end like any white space: nothing hidden is kept
+])
+def test_real_names_keep_working(typed: str, stored: str) -> None:
+    assert v.person_name(typed, {}) == stored
+
+
+def test_a_combining_mark_on_its_letter_is_part_of_the_name() -> None:
+    # Devanagari vowel signs and virama are combining marks (Mn/Mc) on their consonant.
+    assert v.person_name("अनिल कुमार", {}) == "अनिल कुमार"
+    assert v.organisation_name("Café Zoë 有限公司", {}) == "Café Zoë 有限公司"
+
+
+def test_free_text_refuses_line_and_paragraph_separators() -> None:
+    for char in "\u2028\u2029":
+        with pytest.raises(Invalid) as caught:
+            v.app_description(f"在线{char}签署", {})
+        assert caught.value.key == "err.control_chars"
 
 
 def test_cert_number_follows_the_cert_type() -> None:

@@ -72,9 +72,10 @@ def test_a_case_is_reached_only_from_its_own_conversation(world: SlackWorld) -> 
 
 def test_status_all_is_for_admins_and_only_shown_to_them(world: SlackWorld) -> None:
     thread = start(world, "CALL")
+    case_call = world.rows("SELECT id FROM cases WHERE conversation = ?", f"slack:{TEAM}:CALL")[0][0]
     calls = thread.command("status all", user="U1")
     assert [c.method for c in calls] == ["chat.postEphemeral"] and calls[0].params["user"] == "U1"
-    assert "CISOA" not in calls[0].text()
+    assert "ESIGNBOT_ADMINS" in calls[0].text() and f"#{case_call} ·" not in calls[0].text()
     calls = thread.command("status all", user="U9")
     assert [c.method for c in calls] == ["chat.postEphemeral"] and calls[0].params["user"] == "U9"
-    assert f"slack:{TEAM}:CISOA" in calls[0].text() or "CISOA" in calls[0].text()
+    assert f"#{case_call} · （尚无企业名称）" in calls[0].text()

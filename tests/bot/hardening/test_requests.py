@@ -17,6 +17,7 @@ import hmac
 import json
 import socket
 import time
+import urllib.parse
 from collections.abc import Iterator
 
 import httpx
@@ -149,3 +150,114 @@ def test_a_wecom_envelope_with_a_mangled_ciphertext_is_refused(served: Served) -
     assert 400 <= response.status_code < 500
     for table in ("cases", "events", "history", "answers", "wecom_members"):
         assert served.rows(f"SELECT count(*) FROM {table}") == [(0,)], table
+
+
+@pytest.mark.parametrize("stamp", ["abc", "", "9" * 400, "-1", "1.5", "0x10", "１２３", "12 34",
+                                   "\u0661\u0662\u0663"])
+def test_a_malformed_slack_timestamp_is_refused_without_a_traceback(world: SlackWorld, stamp: str) -> None:
+    before = counts(world)
+    body = world.sender.command_body("start", channel="CSTAMP").encode()
+    headers = signed_headers(body, "application/x-www-form-urlencoded")
+    mac = hmac.new(SIGNING_SECRET.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256)
+    headers["X-Slack-Request-Timestamp"] = stamp
+    headers["X-Slack-Signature"] = "v0=" + mac.hexdigest()  # signed, so only the stamp is wrong
+    response = world.sender.http.post("/slack/events", content=body,
+                                      headers={k: v.encode() for k, v in headers.items()})
+    assert response.status_code == 401, response.status_code
+    assert counts(world) == before
+
+
+@pytest.mark.parametrize("signature", ["", "v0=", "v0=zz", "v1=" + "0" * 64, "0" * 67, "v0=" + "é" * 64])
+def test_a_malformed_slack_signature_is_refused(world: SlackWorld, signature: str) -> None:
+    body = world.sender.command_body("start", channel="CSIG").encode()
+    headers = signed_headers(body, "application/x-www-form-urlencoded")
+    headers["X-Slack-Signature"] = signature
+    response = world.sender.http.post("/slack/events", content=body,
+                                      headers={k: v.encode() for k, v in headers.items()})
+    assert response.status_code == 401, response.status_code
+
+
+ODD_SIGNED_JSON: list[object] = [
+    {"type": "event_callback"},
+    {"type": "event_callback", "event": "start"},
+    {"type": "event_callback", "event": None, "event_id": 5},
+    {"type": "event_callback", "event": {"type": "message", "channel": "DODD", "user": "U1", "text": 5,
+                                         "ts": "1.2", "channel_type": "im"}, "event_id": "EvOdd1"},
+    {"type": "event_callback", "event": {"type": "message", "channel": ["D"], "user": {"id": 1},
+                                         "text": "start", "channel_type": "im"}, "event_id": "EvOdd2"},
+    {"type": "event_callback", "event": {"type": "message", "channel": "DODD3", "user": "U1",
+                                         "text": "start", "ts": "1.2", "channel_type": "im",
+                                         "files": "not a list"}, "event_id": "EvOdd3"},
+    {"type": "event_callback", "event": {"type": "message", "channel": "DODD4", "user": "U1",
+                                         "text": "start", "ts": "1.2", "channel_type": "im",
+                                         "files": [{"id": 1, "size": "big"}]}, "event_id": "EvOdd4"},
+    {"type": "event_callback", "event": {"type": "app_home_opened", "user": 7}, "event_id": "EvOdd5"},
+    {"type": "url_verification"},
+    {"type": "url_verification", "challenge": {"a": 1}},
+    {"type": 42},
+    {"team_id": "T1"},
+]
+
+ODD_SIGNED_PAYLOADS: list[object] = [
+    {"type": "block_actions", "actions": "x"},
+    {"type": "block_actions", "actions": [{"action_id": "esign_choice", "value": 7}], "user": {"id": "U1"},
+     "channel": {"id": "CODD"}, "team": {"id": "T1"}},
+    {"type": "block_actions", "actions": [{"action_id": "esign_choice"}], "user": "U1"},
+    {"type": "view_submission", "view": 1},
+    {"type": "view_submission", "view": {"type": "modal", "callback_id": "esign_keys",
+                                         "state": {"values": "x"}},
+     "user": {"id": "U1"}, "team": {"id": "T1"}},
+    {"type": "view_submission", "view": {"type": "modal", "callback_id": "esign_keys",
+                                         "private_metadata": "{not json"},
+     "user": {"id": "U1"}, "team": {"id": "T1"}},
+    {"type": "view_submission", "view": {"callback_id": "esign_keys"}, "user": {"id": "U1"}},
+    {"type": "shortcut", "callback_id": "x"},
+    {"type": "view_closed"},
+]
+
+
+@pytest.mark.parametrize("body, content_type", [
+    *[(json.dumps(shape).encode(), "application/json") for shape in ODD_SIGNED_JSON],
+    *[(b"payload=" + urllib.parse.quote(json.dumps(shape)).encode(), "application/x-www-form-urlencoded")
+      for shape in ODD_SIGNED_PAYLOADS],
+    (b"command=%2Fesign&text=start", "application/x-www-form-urlencoded"),
+    (b"command=%2Fesign&text=start&channel_id=CODDCMD", "application/x-www-form-urlencoded"),
+    (b"command=%2Fother&text=start&channel_id=C1&user_id=U1&team_id=T1", "application/x-www-form-urlencoded"),
+    (b"command=%2Fesign&text=%FF%FE&channel_id=C1&user_id=U1&team_id=T1", "application/x-www-form-urlencoded"),
+])
+def test_oddly_shaped_signed_slack_requests_never_answer_500(
+        world: SlackWorld, body: bytes, content_type: str) -> None:
+    """Signed by the signing secret (so a leaked secret, a buggy proxy or Slack itself could send
+    them), and readable, but not shaped as Slack's requests are: never a 5xx, never a
+    traceback (the world's teardown reads the whole server log for one)."""
+    response = world.sender.http.post("/slack/events", content=body,
+                                      headers=signed_headers(body, content_type))
+    assert response.status_code < 500, (response.status_code, response.text)
+    assert "Traceback" not in response.text
+
+
+ODD_SEALED_XML = [
+    "<xml></xml>",
+    "<xml><MsgType><![CDATA[text]]></MsgType></xml>",
+    "<xml><FromUserName><![CDATA[mallory]]></FromUserName><MsgType>text</MsgType>"
+    "<Content>x</Content><AgentID>not-a-number</AgentID></xml>",
+    "<xml><FromUserName><![CDATA[mallory]]></FromUserName><MsgType>text</MsgType>"
+    "<CreateTime>soon</CreateTime><Content>start</Content><MsgId>abc</MsgId></xml>",
+    "<xml><FromUserName><![CDATA[mallory]]></FromUserName><MsgType>event</MsgType>"
+    "<Event>template_card_event</Event><AgentID>1000002</AgentID></xml>",
+    "<xml><FromUserName><![CDATA[mallory]]></FromUserName><MsgType>image</MsgType>"
+    "<AgentID>1000002</AgentID></xml>",
+    "<xml><FromUserName><![CDATA[mallory]]></FromUserName><MsgType>text</MsgType>"
+    "<Content><x>nested</x></Content><AgentID>1000002</AgentID></xml>",
+    "not xml at all",
+    "<xml><FromUserName><![CDATA[mallory]]></FromUserName><MsgType>text</MsgType>"
+    "<Content>" + "长" * 20000 + "</Content><AgentID>1000002</AgentID></xml>",
+]
+
+
+@pytest.mark.parametrize("xml", ODD_SEALED_XML)
+def test_oddly_shaped_sealed_wecom_messages_never_answer_500(served: Served, xml: str) -> None:
+    """Encrypted and signed with the app's keys, but not shaped as WeCom's messages: never a
+    5xx (the served fixture's teardown reads the server log for a traceback)."""
+    response = served.wecom.deliver(served.wecom.seal(xml))
+    assert response.status_code < 500, (response.status_code, response.text)

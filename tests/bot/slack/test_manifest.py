@@ -45,9 +45,10 @@ def test_the_manifest_asks_for_exactly_what_the_app_uses() -> None:
         return set(items)
 
     assert listed("    bot") == {"commands", "chat:write", "channels:history", "groups:history",
-                                   "im:history", "im:write", "files:read", "files:write", "users:read"}
+                                   "im:history", "mpim:history", "im:write", "files:read",
+                                   "files:write", "users:read"}
     assert listed("    bot_events") == {"app_home_opened", "message.channels", "message.groups",
-                                         "message.im"}
+                                         "message.im", "message.mpim"}
     assert '"/esign"' in text and "usage_hint" in text
 
 

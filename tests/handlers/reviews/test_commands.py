@@ -177,9 +177,18 @@ def test_status_all_lists_every_case_oldest_first_for_admins_only(db: Path) -> N
     [listing] = admin.send("状态 全部", user="boss")  # no case in the admin's own conversation
     assert listing.private and listing.kind == "status"
     text = listing.text
-    assert text.index("#1 · test:team-a") < text.index("#2 · test:team-b")
+    # By enterprise name (none given yet), not by conversation key; quietest first.
+    assert text.index("#1 · （尚无企业名称） · 测试环境（联调）") < text.index("#2 · （尚无企业名称） · 正式环境")
+    assert "test:team-a" not in text and "最近活动 2025-09-30 10:00" in text
     assert "对公打款认证" in text and "已超期 1 个工作日" in text and "没有进行中的等待" in text
     assert rows(first, "SELECT count(*) FROM cases") == [(2,)]
+    # Team A names its enterprise later than team B's last answer: it is now the less quiet one.
+    first.clock.now = datetime(2025, 10, 14, 2, 0, tzinfo=UTC)
+    first.say("review transfer approved", user="boss")
+    first.say("100016315204")
+    first.say("甲科技有限公司")
+    text = admin.send("status all", user="boss")[0].text
+    assert text.index("#2 · （尚无企业名称）") < text.index("#1 · 甲科技有限公司 · 测试环境（联调）")
 
 
 def test_status_all_without_admins_configured_is_refused(chat: Chat) -> None:
@@ -195,12 +204,23 @@ def test_words_after_status_that_are_not_a_command_stay_an_answer(chat: Chat) ->
     assert chat.send("/status quo")[0].kind == "error"
 
 
-def test_a_year_the_calendar_does_not_cover_counts_monday_to_friday_and_says_so(chat: Chat) -> None:
-    chat.clock.now = datetime(2099, 12, 30, 2, 0, tzinfo=UTC)  # a Wednesday
+def test_a_wait_started_before_new_year_2027_skips_new_years_day_and_says_it_is_estimated(
+        chat: Chat) -> None:
+    # Tuesday 29 December 2026, 10:00 in Shanghai. chinese-calendar ends with 2026: 2027 is
+    # counted by the statutory holidays (元旦 on Friday 1 January), not Monday to Friday.
+    chat.clock.now = datetime(2026, 12, 29, 2, 0, tzinfo=UTC)
     text = walk(chat, [*TO_TRANSFER, "2"])
-    assert waits(chat)[0][3] == "2100-01-04"  # Thu 31, Fri 1, Mon 4: weekdays only
-    assert "还没有 2099、2100 年的法定节假日安排" in text and "按周一至周五估算" in text
-    assert "按周一至周五估算" in chat.say("status")
+    assert waits(chat)[0][3] == "2027-01-04"  # Wed 30, Thu 31, (元旦, weekend) Mon 4
+    assert "还没有 2027 年的正式节假日安排" in text and "按法定节日规则估算" in text
+    assert "按法定节日规则估算" in chat.say("status")
+    chat.clock.now = datetime(2027, 1, 1, 2, 0, tzinfo=UTC)  # 元旦: not a working day
+    assert "还剩 1 个工作日" in chat.say("status")
+
+
+def test_spring_festival_2027_is_not_counted_as_working_days(chat: Chat) -> None:
+    chat.clock.now = datetime(2027, 2, 4, 2, 0, tzinfo=UTC)  # Thursday before 春节
+    walk(chat, [*TO_TRANSFER, "2"])
+    assert waits(chat)[0][3] == "2027-02-15"  # 5–10 February are the holiday
 
 
 def test_the_app_review_duration_is_an_estimate_and_says_so(chat: Chat) -> None:

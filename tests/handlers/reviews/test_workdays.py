@@ -48,12 +48,22 @@ def test_working_hours_are_nine_to_six_in_shanghai_on_working_days() -> None:
     assert local_date(datetime(2025, 10, 12, 16, 30, tzinfo=UTC)) == date(2025, 10, 13)
 
 
-def test_a_year_without_calendar_data_falls_back_to_weekdays_and_says_so() -> None:
-    assert covered(date(2025, 1, 1)) and not covered(date(2099, 1, 1))
-    due = add_workdays(date(2099, 12, 30), 3)  # Wednesday
-    assert due.day == date(2100, 1, 4) and due.estimated_years == (2099, 2100)
-    assert is_workday(date(2100, 1, 1)) and not is_workday(date(2100, 1, 2))
+def test_a_year_without_an_official_schedule_counts_statutory_holidays_and_says_so() -> None:
+    assert covered(date(2025, 1, 1)) and covered(date(2026, 12, 31))
+    assert not covered(date(2027, 1, 1)) and not covered(date(2099, 1, 1))
+    due = add_workdays(date(2099, 12, 30), 3)  # Wednesday; Friday 1 January 2100 is 元旦
+    assert due.day == date(2100, 1, 5) and due.estimated_years == (2099, 2100)
+    assert not is_workday(date(2100, 1, 1)) and not is_workday(date(2100, 1, 2))
     assert not is_makeup_workday(date(2100, 1, 2))
+
+
+def test_across_2026_into_2027_new_years_day_and_spring_festival_are_days_off() -> None:
+    due = add_workdays(date(2026, 12, 29), 3)
+    assert due.day == date(2027, 1, 4) and due.estimated_years == (2027,)
+    assert not is_workday(date(2027, 1, 1))
+    assert not any(is_workday(date(2027, 2, day)) for day in range(5, 11))  # 春节 2027
+    assert not in_working_hours(datetime(2027, 2, 8, 10, tzinfo=SHANGHAI))
+    assert in_working_hours(datetime(2027, 2, 15, 10, tzinfo=SHANGHAI))
 
 
 @given(st.dates(min_value=date(2005, 1, 1), max_value=date(2025, 12, 1)),

@@ -1,11 +1,15 @@
-"""Recognising an API key typed into a shared Slack channel, so it is never used.
+"""Recognising an API key typed into a message, on every platform, so it is never used or kept.
 
 Why a heuristic and where it draws the line: a SecretKey is 32 letters and digits, exactly the
 shape of an app ID (应用号), so the shape alone cannot tell them apart. A message is held back
 when it contains a SecretId (``AKID`` + 32), or a 32-character token of letters *and* digits
 that either comes with a word naming a key ("SecretKey", "密钥", "SK") or is the whole message
-while the open question is not the app ID. Erring towards "key" costs one private hint; erring
-the other way could store a key. The tokens are found by the credential check's own parser
+(after a command word such as ``check``, which a person may type before pasting) while the
+open question is not the app ID. The engine asks this before anything of a message is stored
+(``handlers.credentials.commands.guard_secrets``), so the console, Slack and WeCom agree; the
+Slack adapter asks it earlier too, to keep a key typed after ``/esign`` out of the dialogue.
+Erring towards "key" costs one private hint; erring the other way could store a key. The
+tokens are found by the credential check's own parser
 (``handlers.credentials.report.find_credentials``), so both agree on what a key looks like.
 """
 
@@ -16,7 +20,9 @@ import unicodedata
 
 from handlers.credentials.report import find_credentials
 
-_KEY_WORDS = re.compile(r"secret[\s_-]*key|密钥|私钥|(?<![a-z])sk(?![a-z])", re.IGNORECASE)
+_LEADING_COMMAND = re.compile(r"^(?:/?esign\s+)?(?:/?check|/?检查)\s+", re.IGNORECASE)
+"""A command word before a pasted key (``check <key>``, ``/esign check <key>``, ``检查 <key>``)."""
+_KEY_WORDS = re.compile(r"secret|(?<![a-z])(?:key|sk)(?![a-z])|密钥|私钥", re.IGNORECASE)
 
 
 def looks_like_secret(text: str, *, app_id_expected: bool = False) -> bool:
@@ -29,7 +35,7 @@ def looks_like_secret(text: str, *, app_id_expected: bool = False) -> bool:
         return False
     if _KEY_WORDS.search(unicodedata.normalize("NFKC", text)):
         return True
-    bare = unicodedata.normalize("NFKC", text).strip().strip("`'\"")
+    bare = _LEADING_COMMAND.sub("", unicodedata.normalize("NFKC", text).strip()).strip("`'\" ")
     return not app_id_expected and bare == keys[0]
 
 
