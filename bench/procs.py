@@ -9,8 +9,6 @@ the stop; CPU time is ``utime + stime`` from ``/proc/<pid>/stat``.
 from __future__ import annotations
 
 import os
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 from tests.fakes import local_server
@@ -46,28 +44,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-@dataclass
-class Server:
-    proc: subprocess.Popen[str]
-    base: str
-    log: Path
+class Server(local_server.Serve):
+    """A server under measurement: started and stopped as the tests do (``local_server``),
+    with what the kernel says about its CPU and memory."""
 
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.proc.pid)
 
-    def stop(self) -> float:
+    def stop_measured(self) -> float:
         """Stop gracefully; returns the peak RSS (MiB) read just before."""
         rss = peak_rss_mb(self.proc.pid)
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        self.stop()
         return rss
 
     def tracebacks(self) -> str:
-        text = self.log.read_text(encoding="utf-8", errors="replace")
+        text = self.output()
         return text if "Traceback" in text else ""
 
 

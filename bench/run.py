@@ -107,7 +107,7 @@ def slack_run(target: str, mode: str, workdir: Path, *, users: int, seconds: flo
                 tally = asyncio.run(_drive(server.base, api, target, mode, tag, users, seconds, rate))
                 cpu, own = server.cpu_seconds() - cpu_before, time.process_time() - own_before
         finally:
-            rss = server.stop()
+            rss = server.stop_measured()
         turns = max(tally.ok, 1)
         result = {"target": target, **_summary(tally, mode), "peak_rss_mb": rss,
                   "server_cpu_ms_per_turn": round(cpu / turns * 1000, 2),
@@ -139,7 +139,7 @@ def wecom_run(workdir: Path, seconds: float) -> dict[str, Any]:
             with no_collector_pauses():
                 tally = wecom_load.run(server.base, seconds)
         finally:
-            rss = server.stop()
+            rss = server.stop_measured()
     result = {"target": OURS, "mode": "wecom-sequential", "turns_ok": tally.ok,
               "errors": dict(tally.errors), "turns_per_s": round(tally.ok / max(tally.elapsed, 1e-9), 1),
               "ack_ms": latency_ms(tally.latencies), "onboardings_completed": tally.cycles,
