@@ -12,20 +12,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.files.process import FileBuilderProcess
-from bot.health import Probe, database_probe
 from bot.mail.watch import mail_watcher
 from bot.mail.watch import server_hooks as mail_hooks
-from bot.metrics import Metrics
 from bot.scheduler import Scheduler, SendingPlatform
 from bot.scheduler import server_hooks as scheduler_hooks
-from bot.server import Hook
 from bot.settings import Settings
+from bot.web.health import Probe, database_probe
+from bot.web.metrics import Metrics
+from bot.web.server import Hook
 from handlers.dialogue import Dialogue
 
 
 @dataclass(frozen=True, slots=True)
 class Background:
-    """Hooks for :func:`bot.server.running`, in the order they must run."""
+    """Hooks for :func:`bot.web.server.running`, in the order they must run."""
 
     starts: list[Hook] = field(default_factory=list)
     stops: list[Hook] = field(default_factory=list)

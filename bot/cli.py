@@ -73,17 +73,17 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.background import background_work
-    from bot.connections import connection_cap, limited_http
     from bot.files.process import FileBuilderProcess
     from bot.mail.watch import MailConfigError
-    from bot.metrics import Metrics
-    from bot.server import build_app
+    from bot.web.connections import connection_cap, limited_http
+    from bot.web.metrics import Metrics
+    from bot.web.server import build_app
 
     settings = load_settings()
     level = logs.configure(settings)  # before the platforms: Slack pins its loggers' levels
     files = FileBuilderProcess()  # workbooks built off the event loop's GIL (bot/files/process.py)
     dialogue = build_dialogue(settings, Path(args.db) if args.db else None, files=files)
-    metrics = Metrics(dialogue.store)  # /metrics (bot/metrics.py); the engine reports each turn
+    metrics = Metrics(dialogue.store)  # /metrics (bot/web/metrics.py); the engine reports each turn
     dialogue.observers.append(metrics.count_turn)
     try:
         platforms = configured_platforms(settings, dialogue)
@@ -95,7 +95,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(NOTHING_TO_SERVE, file=sys.stderr)
         return 2
     # log_config=None: uvicorn's lines go through our handler (bot/logs.py); its access log is
-    # off because bot/access_log.py writes one without the query string (WeCom signs there).
+    # off because bot/web/access_log.py writes one without the query string (WeCom signs there).
     uvicorn.run(build_app(platforms, extra_startup=work.starts, extra_shutdown=work.stops,
                           final_shutdown=work.finals, probes=work.probes, metrics=metrics),
                 host=args.host, port=args.port, log_config=None, log_level=level.lower(),

@@ -339,7 +339,7 @@ FAILING_PASSES = 3
 
 # -- platforms served over HTTP ---------------------------------------------------------------
 class SendingPlatform(Protocol):
-    """The part of ``bot.server.Platform`` the scheduler uses."""
+    """The part of ``bot.web.server.Platform`` the scheduler uses."""
 
     name: str
 
@@ -384,7 +384,7 @@ def server_hooks(
     db: CaseStore, platforms: Sequence[SendingPlatform], *, clock: Clock = _utc_now,
     interval_s: float = 10.0, admins: Iterable[str] = (), scheduler: Scheduler | None = None,
 ) -> tuple[Callable[[], None], Callable[[], Awaitable[None]]]:
-    """(startup, shutdown) for ``bot.server.build_app``: the scheduler runs in a thread while
+    """(startup, shutdown) for ``bot.web.server.build_app``: the scheduler runs in a thread while
     the server runs, delivering through each platform's ``send``; shutdown waits for it off the
     event loop, so a send in flight can still finish on that loop. ``scheduler``: the one to
     run (``serve`` keeps it for its health check); built from the other arguments when None."""

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     esignbot_admins: str = ""
     # How often the scheduler looks for late waits and undelivered notices (seconds).
     esignbot_scheduler_seconds: float = Field(default=10.0, gt=0, le=3600)
-    # `serve`'s connection limits (bot/connections.py): a request must arrive whole within
+    # `serve`'s connection limits (bot/web/connections.py): a request must arrive whole within
     # REQUEST_TIMEOUT seconds; past MAX_CONNECTIONS open connections new ones get 503.
     esignbot_http_request_timeout: float = Field(default=10.0, gt=0, le=300)
     esignbot_http_max_connections: int = Field(default=500, ge=1, le=100000)

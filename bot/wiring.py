@@ -13,8 +13,8 @@ from bot.credentials.checker import build_checker
 from bot.files.materials import ApplicationFileBuilder
 from bot.holidays import load_holidays
 from bot.mail.sending import smtp_mailer
-from bot.server import Platform
 from bot.settings import ConfigError, Settings
+from bot.web.server import Platform
 from bot.wecom.callback import wecom_platform
 from handlers import Dialogue
 from handlers.catalogue import normalise_lang

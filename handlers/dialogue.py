@@ -90,7 +90,7 @@ class Outcome:
     replies: list[Reply]
     later: list[Later] = field(default_factory=list)
     status: TurnStatus = "ok"
-    """How the input went, for the shell's counts (``bot/metrics.py``): ``ok``; ``refused``
+    """How the input went, for the shell's counts (``bot/web/metrics.py``): ``ok``; ``refused``
     (an answer or command turned down with its reason); ``duplicate`` (a platform's retry of an
     input already applied); ``failed`` (rolled back, answered with an apology)."""
 

@@ -74,7 +74,7 @@ def _settings() -> set[str]:
 
 def _shutdown_grace_s() -> float:
     """The longest ``serve`` can take to stop after SIGTERM through its bounded waits, in the
-    order ``bot.server.running`` runs them: the mail watcher, the scheduler, Slack's tasks."""
+    order ``bot.web.server.running`` runs them: the mail watcher, the scheduler, Slack's tasks."""
     def default(method: Callable[..., object]) -> float:
         value = inspect.signature(method).parameters["timeout_s"].default
         assert isinstance(value, float)

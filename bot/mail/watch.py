@@ -490,7 +490,7 @@ def mail_watcher(settings: Settings, dialogue: Dialogue,
 def server_hooks(
     watcher: MailWatcher,
 ) -> tuple[Callable[[], None], Callable[[], Awaitable[None]]]:
-    """(startup, shutdown) for ``bot.server.build_app``: the watcher polls in its own thread
+    """(startup, shutdown) for ``bot.web.server.build_app``: the watcher polls in its own thread
     while the server runs; shutdown waits for it off the event loop."""
 
     async def shutdown() -> None:

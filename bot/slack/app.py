@@ -50,7 +50,6 @@ from starlette.routing import BaseRoute, Route
 from bot.credentials.checker import check_for_case
 from bot.names import NameCache
 from bot.origins import Origin, origin, same_origin
-from bot.server import running
 from bot.settings import ConfigError, Settings
 from bot.slack.body import read_request
 from bot.slack.delivery import SlackDelivery, Where, parse_conversation
@@ -71,6 +70,7 @@ from bot.slack.render import (
     split_lead,
 )
 from bot.uploads import CHUNK_BYTES, Receiving, areceive, declared_length
+from bot.web.server import running
 from handlers import Action, Dialogue, Inbound, InboundFile, Reply
 from handlers.catalogue import t
 from handlers.commands import parse_command
@@ -155,7 +155,7 @@ class TurnResult:
 
 
 class SlackPlatform:
-    """Slack as a :class:`bot.server.Platform`: its route, and posting into its conversations."""
+    """Slack as a :class:`bot.web.server.Platform`: its route, and posting into its conversations."""
 
     name = "slack"
 

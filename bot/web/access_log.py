@@ -1,6 +1,6 @@
 """One access-log line per HTTP request, and the acknowledgement time of each platform request.
 
-Why a pure-ASGI middleware (like ``bot.body_limit``): it sees every request, whatever route or
+Why a pure-ASGI middleware (like ``bot.web.body_limit``): it sees every request, whatever route or
 platform answers it, including those refused before a route runs, and it times the moment the
 response's last byte is handed to the server — the acknowledgement Slack (3 s) and WeCom (5 s)
 wait for — not work a route does after answering. uvicorn's own access log is turned off

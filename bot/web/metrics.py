@@ -7,7 +7,7 @@ the app goes away with it. Why here, in the shell: the engine only reports how a
 that Prometheus exists.
 
 Counted as it happens: turns by platform and status, the acknowledgement time of every request to
-a platform's route (timed by ``bot.access_log``, to the response's last byte), messages given up
+a platform's route (timed by ``bot.web.access_log``, to the response's last byte), messages given up
 on, failed looks at the mailbox. Read from SQLite at each scrape (so they are true also for work
 another process did on the same file): the outbox backlog and the open and due waits.
 """

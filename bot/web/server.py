@@ -20,10 +20,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.access_log import AccessLog
-from bot.body_limit import BodyLimit
-from bot.health import HealthCheck, Probe
-from bot.metrics import CONTENT_TYPE, Metrics
+from bot.web.access_log import AccessLog
+from bot.web.body_limit import BodyLimit
+from bot.web.health import HealthCheck, Probe
+from bot.web.metrics import CONTENT_TYPE, Metrics
 from handlers.shapes import Reply
 
 
@@ -92,8 +92,8 @@ def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Hook] = (),
               final_shutdown: Sequence[Hook] = (), *, probes: Mapping[str, Probe] | None = None,
               metrics: Metrics | None = None) -> Starlette:
     """The Starlette app serving every platform's routes, ``/healthz`` (200 when every probe
-    passes, 503 naming what failed; ``bot/health.py``) and, with ``metrics``, ``/metrics``;
-    every request is logged once (``bot/access_log.py``). Its lifespan is :func:`running`."""
+    passes, 503 naming what failed; ``bot/web/health.py``) and, with ``metrics``, ``/metrics``;
+    every request is logged once (``bot/web/access_log.py``). Its lifespan is :func:`running`."""
     health = HealthCheck(probes or {})
 
     async def healthz(request: Request) -> JSONResponse:
@@ -120,7 +120,7 @@ def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Hook] = (),
         platform_paths.update({r.path: platform.name for r in own if isinstance(r, Route)})
         routes += own
     # One access line per request, refused ones included (so it comes first); every body over
-    # 1 MiB is refused (413) before a platform reads it (bot/body_limit.py).
+    # 1 MiB is refused (413) before a platform reads it (bot/web/body_limit.py).
     access = Middleware(AccessLog, platform_paths=platform_paths,
                         observe=metrics.observe_ack if metrics is not None else None)
     return Starlette(routes=routes, lifespan=lifespan,

@@ -10,7 +10,7 @@ Bodies being received share one budget (``MAX_BUFFERED_BYTES``): past it, a new 
 instead of a buffer. Without it, stalled uploads each pinned up to the limit until their
 connection closed — 150 of them took the server from 105 to 240 MiB, kept after they closed (the
 allocator does not give such memory back). With the budget, however many stall, at most the
-budget is held, and ``bot.connections`` closes them after the request timeout.
+budget is held, and ``bot.web.connections`` closes them after the request timeout.
 """
 
 from __future__ import annotations
