@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from handlers.admins import admin_cases
 from handlers.catalogue import t
 from handlers.render import DISPLAY_ZONE, field_label
 from handlers.shapes import Choice, Reply
@@ -225,23 +226,6 @@ def report_recovery(
         notice_id = store.add_notice(tx, "recovered", mailbox, at=at, detail=ended.since)
         notify_admins(tx, notice_id, admins, at)
     return ended
-
-
-def is_admin_case(case: CaseRecord, admins: Iterable[str]) -> bool:
-    """A case started by an admin (``ESIGNBOT_ADMINS`` lists bare or ``platform:user`` ids)."""
-    listed = set(admins)
-    platform = case.conversation.split(":", 1)[0]
-    return case.created_by in listed or f"{platform}:{case.created_by}" in listed
-
-
-def admin_cases(tx: StoreTransaction, admins: Iterable[str]) -> list[CaseRecord]:
-    """One active case per conversation an admin started: where admin notices are posted."""
-    listed = set(admins)
-    chosen: dict[str, CaseRecord] = {}
-    for case in tx.cases():
-        if case.state == "active" and is_admin_case(case, listed):
-            chosen.setdefault(case.conversation, case)
-    return list(chosen.values())
 
 
 # -- words ----------------------------------------------------------------------------------

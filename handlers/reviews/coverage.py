@@ -12,13 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from handlers.admins import tell_admins
 from handlers.catalogue import t
-from handlers.mail.findings import admin_cases
 from handlers.reviews import workdays
-from handlers.reviews.notices import to_rows
-from handlers.shapes import Reply
 from storage import StoreTransaction
-from storage import waits as outbox
 
 
 def uncovered_next_year(today: date) -> int | None:
@@ -33,16 +30,7 @@ def warn_admins(tx: StoreTransaction, today: date, admins: Iterable[str], at: st
     """Queue the notice for each conversation where an admin started a case, unless queued
     there before; returns the conversations newly told."""
     year = uncovered_next_year(today)
-    admins = frozenset(admins)
-    if year is None or not admins:  # no admins: nobody to tell, and no reason to read every case
+    if year is None:
         return []
-    told = []
-    for case in admin_cases(tx, admins):
-        reply = Reply(kind="info", text=t("reviews.calendar_uncovered", case.lang, year=year))
-        if outbox.add_message(
-                tx, dedupe_key=f"calendar:{year}:{case.conversation}", case_id=case.id,
-                wait_id=None, purpose="result", conversation=case.conversation,
-                mention_user_id=case.created_by, mention_name=case.created_by_name or case.created_by,
-                replies=to_rows([reply]), at=at):
-            told.append(case.conversation)
-    return told
+    return tell_admins(tx, admins, key=f"calendar:{year}", at=at,
+                       text=lambda lang: t("reviews.calendar_uncovered", lang, year=year))

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from handlers import admins as admin_notices
 from handlers.catalogue import t
-from handlers.mail.findings import admin_cases
-from handlers.reviews.notices import to_rows
-from handlers.shapes import Reply
 from storage import StoreTransaction
 from storage import waits as outbox
 
@@ -31,17 +29,8 @@ def tell_admins(tx: StoreTransaction, *, message_id: int, conversation: str, cas
     conversations newly told (none when the message was such a notice, or no admin has a case)."""
     if (outbox.dedupe_key(tx, message_id) or "").startswith(KEY_PREFIX):
         return []
-    told = []
-    for case in admin_cases(tx, admins):
-        reply = Reply(kind="info", text=t("reviews.undelivered", case.lang,
-                                          conversation=conversation,
-                                          case_id="—" if case_id is None else case_id,
-                                          message_id=message_id, attempts=attempts, error=error))
-        if outbox.add_message(
-                tx, dedupe_key=f"{KEY_PREFIX}{message_id}:{case.conversation}", case_id=case.id,
-                wait_id=None, purpose="result", conversation=case.conversation,
-                mention_user_id=case.created_by,
-                mention_name=case.created_by_name or case.created_by,
-                replies=to_rows([reply]), at=at):
-            told.append(case.conversation)
-    return told
+    return admin_notices.tell_admins(
+        tx, admins, key=f"{KEY_PREFIX}{message_id}", at=at,
+        text=lambda lang: t("reviews.undelivered", lang, conversation=conversation,
+                            case_id="—" if case_id is None else case_id,
+                            message_id=message_id, attempts=attempts, error=error))
