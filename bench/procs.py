@@ -9,6 +9,7 @@ the stop; CPU time is ``utime + stime`` from ``/proc/<pid>/stat``.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from tests.fakes import local_server
@@ -44,16 +45,54 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (``serve --workers N``: its workers), from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return sorted(found)
+
+
+def worker_pids(pid: int) -> list[int]:
+    """The uvicorn workers of ``serve --workers N`` running as ``pid``: its children but
+    multiprocessing's resource tracker (a helper that spends no CPU on requests)."""
+    workers = []
+    for child in children(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"resource_tracker" not in command:
+            workers.append(child)
+    return workers
+
+
 class Server(local_server.Serve):
     """A server under measurement: started and stopped as the tests do (``local_server``),
-    with what the kernel says about its CPU and memory."""
+    with what the kernel says about its CPU and memory.
+
+    With ``workers`` > 1 the measured processes are the supervisor and its workers (each
+    worker's own file-building child is left out, as it is for one process)."""
+
+    workers: int = 1
+
+    def pids(self) -> list[int]:
+        return [self.proc.pid, *(worker_pids(self.proc.pid) if self.workers > 1 else [])]
 
     def cpu_seconds(self) -> float:
-        return cpu_seconds(self.proc.pid)
+        return sum(cpu_seconds(pid) for pid in self.pids())
+
+    def peak_rss_by_process(self) -> list[float]:
+        return [peak_rss_mb(pid) for pid in self.pids()]
 
     def stop_measured(self) -> float:
-        """Stop gracefully; returns the peak RSS (MiB) read just before."""
-        rss = peak_rss_mb(self.proc.pid)
+        """Stop gracefully; returns the peak RSS (MiB) read just before: of the one process, or
+        with workers of the largest worker (each is a whole server; the supervisor is small)."""
+        rss = max(self.peak_rss_by_process())
         self.stop()
         return rss
 
@@ -69,11 +108,34 @@ def start(args: list[str], env: dict[str, str], workdir: Path, name: str) -> Ser
     return Server(proc, base, log)
 
 
-def start_esignbot(db: Path, env: dict[str, str], workdir: Path, name: str = "esignbot") -> Server:
+def start_esignbot(db: Path, env: dict[str, str], workdir: Path, name: str = "esignbot",
+                   workers: int = 1) -> Server:
     log = workdir / f"{name}.log"
-    serve = local_server.start_serve(db, env, log=log, cwd=workdir)
-    return Server(serve.proc, serve.base, log)
+    serve = local_server.start_serve(db, env, log=log, cwd=workdir,
+                                     args=["--workers", str(workers)] if workers > 1 else [])
+    server = Server(serve.proc, serve.base, log)
+    server.workers = workers
+    return server
 
 
 def start_bare(shape: str, env: dict[str, str], workdir: Path) -> Server:
     return start(["-m", "bench.bare_bolt", "--shape", shape], env, workdir, f"bare-{shape}")
+
+
+def wait_for_workers(server: Server, timeout_s: float = 60) -> list[int]:
+    """The pids of ``server``'s workers once all of them answer ``/healthz`` (``/healthz`` names
+    the worker that answered), so a measured run never starts with one worker still loading."""
+    import httpx
+
+    seen: set[int] = set()
+    deadline = time.monotonic() + timeout_s
+    for _ in range(2000):
+        if len(seen) >= server.workers or time.monotonic() > deadline:
+            break
+        # A new connection each time: the kernel hands it to whichever worker accepts first.
+        response = httpx.get(server.base + "/healthz", timeout=5)
+        if response.status_code == 200:
+            seen.add(int(response.json()["worker"]))
+        else:
+            time.sleep(0.05)
+    return sorted(seen)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import logging
 import os
@@ -14,17 +15,12 @@ from pathlib import Path
 from bot import admin, doctor, logs
 from bot.console.chat import ConsoleChat
 from bot.console.notices import console_scheduler, ticking
+from bot.console.terminal import at_terminal
 from bot.credentials import cli as check_cli
 from bot.mail import cli as mail_cli
 from bot.settings import ConfigError, load_settings
-from bot.wiring import build_dialogue, configured_platforms
+from bot.wiring import build_dialogue
 from handlers.catalogue import normalise_lang
-
-NOTHING_TO_SERVE = (
-    "Nothing to serve: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack, and/or "
-    "WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN and WECOM_AES_KEY for WeCom "
-    "(in the environment or .env)."
-)
 
 
 def _stdin_lines() -> Iterator[str]:
@@ -39,67 +35,73 @@ def _console(args: argparse.Namespace) -> int:
     settings = load_settings()
     logs.configure(settings, default_level="WARNING")  # stderr; the chat itself is on stdout
     dialogue = build_dialogue(settings, Path(args.db) if args.db else None)
-    interactive = sys.stdin.isatty()
-    chat = ConsoleChat(
-        dialogue,
-        conversation=args.conversation,
-        user=args.user or os.environ.get("USER") or getpass.getuser() or "console",
-        out_dir=Path(args.out) if args.out else settings.esignbot_out,
-        lang=normalise_lang(args.lang) if args.lang else None,
-        stdout=sys.stdout,
-        echo_input=not interactive,
-        read_secret=getpass.getpass if interactive else None,
-    )
-    prompt = "> " if interactive else ""
-    # Announcements and reminders for this terminal's case (see bot/console/notices.py).
-    scheduler = console_scheduler(dialogue.store, chat.conversation, sys.stdout, prompt=prompt,
-                                  interval_s=settings.esignbot_scheduler_seconds,
-                                  admins=dialogue.services.admins)
-    if interactive:
-        scheduler.start()
-    watcher = mail_cli.console_watcher(settings, dialogue)  # Tencent's emails, when configured
-    try:
-        chat.run(ticking(_stdin_lines(), scheduler), prompt=prompt)
-    finally:
-        if watcher is not None:
-            watcher.stop()  # after its look at the mailbox: one more pass prints what it found
-            list(ticking((), scheduler))
-        scheduler.stop()
-        dialogue.store.close()
+    with contextlib.ExitStack() as stack:
+        # A person at a terminal gets a line editor (bot/console/terminal.py); piped input is
+        # read line by line as it always was.
+        terminal = stack.enter_context(at_terminal(dialogue.store.path)) \
+            if sys.stdin.isatty() else None
+        chat = ConsoleChat(
+            dialogue,
+            conversation=args.conversation,
+            user=args.user or os.environ.get("USER") or getpass.getuser() or "console",
+            out_dir=Path(args.out) if args.out else settings.esignbot_out,
+            lang=normalise_lang(args.lang) if args.lang else None,
+            stdout=sys.stdout,
+            echo_input=terminal is None,
+            read_secret=terminal.read_secret if terminal else None,
+            ask_line=terminal.ask if terminal else None,
+        )
+        # Announcements and reminders for this terminal's case and user (bot/console/notices.py).
+        scheduler = console_scheduler(dialogue.store, chat.conversation,
+                                      terminal.notices if terminal else sys.stdout,
+                                      interval_s=settings.esignbot_scheduler_seconds,
+                                      admins=dialogue.services.admins, user=chat.user)
+        if terminal is not None:
+            scheduler.start()
+        watcher = mail_cli.console_watcher(settings, dialogue)  # Tencent's emails, when configured
+        try:
+            chat.run(ticking(terminal.lines("> ") if terminal else _stdin_lines(), scheduler))
+        except KeyboardInterrupt:
+            pass  # Ctrl-C during a turn: its transaction rolled back whole; the case is as it was
+        finally:
+            if watcher is not None:
+                watcher.stop()  # after its look at the mailbox: one more pass prints what it found
+                list(ticking((), scheduler))
+            scheduler.stop()
+            if terminal is not None:
+                chat.say_saved()
+            dialogue.store.close()
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from bot.background import background_work
-    from bot.files.process import FileBuilderProcess
     from bot.mail.watch import MailConfigError
+    from bot.web import workers
     from bot.web.connections import connection_cap, limited_http
-    from bot.web.metrics import Metrics
-    from bot.web.server import build_app
 
     settings = load_settings()
-    level = logs.configure(settings)  # before the platforms: Slack pins its loggers' levels
-    files = FileBuilderProcess()  # workbooks built off the event loop's GIL (bot/files/process.py)
-    dialogue = build_dialogue(settings, Path(args.db) if args.db else None, files=files)
-    metrics = Metrics(dialogue.store)  # /metrics (bot/web/metrics.py); the engine reports each turn
-    dialogue.observers.append(metrics.count_turn)
+    db = Path(args.db) if args.db else None
     try:
-        platforms = configured_platforms(settings, dialogue)
-        work = background_work(settings, dialogue, platforms, files, metrics)
+        # With --workers the parent assembles it once without starting it: the checks every
+        # worker makes, and the migrations, happen here once (bot/web/workers.py).
+        built = workers.assemble(settings, db)
     except (ConfigError, MailConfigError) as problem:
         print(problem, file=sys.stderr)
         return 2
-    if not platforms:
-        print(NOTHING_TO_SERVE, file=sys.stderr)
+    except workers.NothingToServe:
+        print(workers.NOTHING_TO_SERVE, file=sys.stderr)
         return 2
+    if args.workers > 1:
+        built.store.close()
+        workers.run_workers(settings, db=db, host=args.host, port=args.port,
+                            workers=args.workers, level=built.level)
+        return 0
     # log_config=None: uvicorn's lines go through our handler (bot/logs.py); its access log is
     # off because bot/web/access_log.py writes one without the query string (WeCom signs there).
-    uvicorn.run(build_app(platforms, extra_startup=work.starts, extra_shutdown=work.stops,
-                          final_shutdown=work.finals, probes=work.probes, metrics=metrics),
-                host=args.host, port=args.port, log_config=None, log_level=level.lower(),
-                access_log=False,
+    uvicorn.run(built.app, host=args.host, port=args.port, log_config=None,
+                log_level=built.level.lower(), access_log=False,
                 http=limited_http(settings.esignbot_http_request_timeout,
                                   connection_cap(settings.esignbot_http_max_connections)))
     return 0
@@ -109,6 +111,17 @@ def _slack(args: argparse.Namespace) -> int:
     from bot.slack.cli import run_slack
 
     return run_slack(args)
+
+
+def _workers(text: str) -> int:
+    """``--workers``: 1 to 64 (bot/web/workers.py); argparse turns the error into one line."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= 64:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 64, not {text!r}")
+    return count
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--db", help="SQLite file (default: $ESIGNBOT_DB or ./esignbot.db)")
+    serve.add_argument("--workers", type=_workers, default=1,
+                       help="processes sharing the port and the SQLite file (default 1)")
     serve.set_defaults(run=_serve)
     check_cli.add_parser(commands)
     mail_cli.add_parser(commands)

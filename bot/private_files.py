@@ -33,3 +33,14 @@ def write_owner_only(path: Path, content: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def ensure_owner_only(path: Path) -> None:
+    """Create ``path`` (empty) if missing, and make it 0600 either way: for a file others
+    append to by name later (the console's history), which would otherwise be created
+    ``0666 & ~umask``."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, OWNER_ONLY)
+    try:
+        os.fchmod(fd, OWNER_ONLY)
+    finally:
+        os.close(fd)

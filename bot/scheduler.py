@@ -125,8 +125,12 @@ class Scheduler:
         owner: str | None = None,
         admins: Iterable[str] = (),
         on_give_up: Callable[[], None] | None = None,
+        recipient: str | None = None,
     ) -> None:
         self.db = db
+        self.recipient = recipient
+        """Set in a terminal: deliver only what is for this person or for everyone (a notice
+        for one admin must not show in a colleague's window on the same case)."""
         self.clock: Clock = clock or _utc_now
         """Real time unless a test sets it."""
         self.routes: list[Route] = list(routes)
@@ -221,7 +225,7 @@ class Scheduler:
         with self.db.transaction() as tx:
             claimed = store.claim_messages(tx, owner=self.owner, now=_iso(now),
                                            lease_until=_iso(now + self.lease), prefixes=prefixes,
-                                           conversations=exact)
+                                           conversations=exact, recipient=self.recipient)
         stuck: dict[str, bool] = {}
         """Conversations whose message failed in this pass -> whether it was a queued reply."""
         for message in claimed:

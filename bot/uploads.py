@@ -5,10 +5,12 @@ WeCom's ``media/get`` (requests), a path typed at the terminal — and any of th
 run long. One ``read(n)`` of a stream returns whatever has arrived so far: aiohttp's
 ``StreamReader.read(n)`` gave the first ~100 KB of a 3 MB licence photo, which was stored,
 confirmed as saved and shipped in the materials zip. Here a stream is read chunk by chunk to its
-end, never more than the limit + 1 byte kept, and checked against every size declared for it (the
-platform's file object, ``Content-Length``, the file system). What cannot be had whole becomes an
-``InboundFile`` with ``problem`` set, which the dialogue refuses with its sentence like any bad
-answer, so nothing partial is ever stored.
+end, never more than the limit + one chunk kept, and checked against every size declared for it
+(the platform's file object, ``Content-Length``, the file system). A file over the limit is
+still read on, to count it and so to tell its real size (nobody can act on "10.0 MB, at most
+10 MB"), but its bytes are dropped as they come, up to :data:`COUNT_UP_TO` times the limit.
+What cannot be had whole becomes an ``InboundFile`` with ``problem`` set, which the dialogue
+refuses with its sentence like any bad answer, so nothing partial is ever stored.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from handlers.shapes import MAX_UPLOAD_BYTES
 CHUNK_BYTES = 64 * 1024
 DEFAULT_DEADLINE_S = 60.0
 """The longest one file may take to arrive: a peer that sends a byte a second is given up on."""
+COUNT_UP_TO = 8
+"""A file over the limit is counted to its end up to this many times the limit (80 MB): enough
+for any photo, and a stream without end is not read for ever; past it, "more than 10 MB"."""
 
 
 def declared_length(headers: Mapping[str, str]) -> int | None:
@@ -50,9 +55,14 @@ class Receiving:
         self.declared = [size for size in declared if size is not None]
         self.limit = limit
         self._deadline = time.monotonic() + deadline_s
-        self._data = bytearray()
+        self._data: list[bytes] = []
+        """The chunks as they came (no growing buffer that over-allocates past the limit)."""
+        self._count = 0
+        """Every byte received, also those dropped once the file is over the limit."""
         self._over = False
         self._late = False
+        self._stopped = False
+        """Reading ended before the stream did (counted too far, or too slow)."""
 
     def too_large_already(self) -> InboundFile | None:
         """The refusal when a declared size is over the limit: no need to fetch the body."""
@@ -60,33 +70,40 @@ class Receiving:
         return self._refused("too_large", max(over)) if over else None
 
     def add(self, chunk: bytes) -> bool:
-        """Keep ``chunk``; False once there is no point reading on (over the limit, too slow)."""
-        room = self.limit + 1 - len(self._data)
-        self._data += chunk[:room]
-        if len(self._data) > self.limit:
-            self._over = True
+        """Keep ``chunk`` (only count it, once over the limit); False once there is no point
+        reading on (counted far enough, too slow)."""
+        self._count += len(chunk)
+        if not self._over:
+            self._data.append(chunk)
+            if self._count > self.limit:
+                self._over = True
+                self._data = []  # refused whatever follows: hold none of it
+        if self._over and self._count > self.limit * COUNT_UP_TO:
+            self._stopped = True
             return False
         if time.monotonic() > self._deadline:
-            self._late = True
+            self._late = self._stopped = True
             return False
         return True
 
     def result(self, *, broken: bool = False) -> InboundFile:
         """The whole file, or why not. ``broken``: the stream failed before its end."""
         if self._over:
-            # Cut at the limit: the real size is known only when it was declared above it.
+            # Counted to its end, the real size; cut short, known only when declared above it.
             known = [size for size in self.declared if size > self.limit]
+            if not (broken or self._stopped):
+                known.append(self._count)
             return self._refused("too_large", max(known) if known else None)
         early = self.too_large_already()
         if early is not None:
             return early
-        if broken or self._late or any(size != len(self._data) for size in self.declared):
+        if broken or self._late or any(size != self._count for size in self.declared):
             return self._refused("incomplete", None)
-        return InboundFile(name=self.name, content=bytes(self._data), mime=self.mime,
-                           size=len(self._data))
+        return InboundFile(name=self.name, content=b"".join(self._data), mime=self.mime,
+                           size=self._count)
 
     def _refused(self, problem: Literal["too_large", "incomplete"], size: int | None) -> InboundFile:
-        self._data = bytearray()
+        self._data = []
         return InboundFile(name=self.name, content=b"", mime=self.mime, problem=problem, size=size)
 
 

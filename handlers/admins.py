@@ -44,6 +44,7 @@ def tell_admins(tx: StoreTransaction, admins: Iterable[str], *, key: str,
                 tx, dedupe_key=f"{key}:{case.conversation}", case_id=case.id, wait_id=None,
                 purpose="result", conversation=case.conversation, mention_user_id=case.created_by,
                 mention_name=case.created_by_name or case.created_by,
-                replies=[{"kind": "info", "text": text(case.lang)}], at=at):
+                replies=[{"kind": "info", "text": text(case.lang)}], at=at,
+                actor=case.created_by):  # for the admin alone (two terminals on one case)
             told.append(case.conversation)
     return told

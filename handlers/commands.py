@@ -28,6 +28,7 @@ class Command(StrEnum):
     MATERIALS = "materials"
     EMAIL = "email"
     CHECK = "check"
+    SNIPPET = "snippet"
     REVIEW = "review"
 
 
@@ -59,13 +60,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(Command.MATERIALS, ("materials", "材料")),
     CommandSpec(Command.EMAIL, ("email", "邮件"), takes_args=True),
     CommandSpec(Command.CHECK, ("check", "检查"), takes_args=True),
+    CommandSpec(Command.SNIPPET, ("snippet", "代码", "示例代码")),
     CommandSpec(Command.REVIEW, ("review", "审核"), takes_args=True),
 )
 
 HELP_ORDER: tuple[Command, ...] = (
     Command.START, Command.STATUS, Command.BACK, Command.SKIP, Command.EDIT, Command.CANCEL,
     Command.LANG, Command.HELP, Command.REVIEW, Command.CHECK, Command.EXCEL, Command.MATERIALS,
-    Command.EMAIL,
+    Command.EMAIL, Command.SNIPPET,
 )
 """The commands ``help`` lists; a feature appends its command once its handler is wired."""
 

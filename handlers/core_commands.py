@@ -5,15 +5,19 @@ Each is a function ``(turn, args) -> replies``, registered in ``handlers.dialogu
 
 from __future__ import annotations
 
+import re
+
 from handlers import flow
-from handlers.catalogue import labels, normalise_lang
+from handlers.catalogue import has, labels, normalise_lang
 from handlers.commands import HELP_ORDER, Command, ParsedCommand
+from handlers.files import licence_check
 from handlers.flow import FIELDS, Kind
 from handlers.render import field_label, field_labels, progress_text
 from handlers.shapes import Choice, Reply
 from handlers.status import render_status
 from handlers.turn import Turn, fold, parse_environment
 from handlers.validators import Invalid
+from storage import CaseRecord
 
 CONFIRM_STEP = "confirm_cancel"
 ENVIRONMENT_STEP = flow.STEPS_BY_NAME["environment"]
@@ -25,6 +29,7 @@ _LANG_WORDS = {"zh": "zh", "zh-cn": "zh", "cn": "zh", "中文": "zh", "chinese":
 
 def help_reply(turn: Turn) -> Reply:
     lines = [turn.t("help.title"), *(turn.t(f"help.{c.value}") for c in HELP_ORDER)]
+    lines.append(licence_check.help_line(turn))  # the photo check, or what the ocr extra adds
     if turn.case is None:
         lines.append(turn.t("err.no_case"))
     else:
@@ -42,6 +47,12 @@ def start_case(turn: Turn, args: str = "", *, carried_from: int | None = None) -
     if args and environment is None:
         return [turn.error("err.start_usage")]
     previous = dict(turn.answers)
+    if carried_from is None and environment is not None:
+        # A case for a named environment begins where the last finished one left off, even
+        # when a case opened after that was cancelled (its answers stay with it).
+        source = last_completed(turn)
+        if source is not None:
+            carried_from, previous = source.id, turn.tx.answers(source.id)
     turn.case = turn.tx.create_case(
         turn.msg.conversation, turn.lang, turn.msg.user_id, turn.msg.display_name, turn.now
     )
@@ -64,6 +75,35 @@ def start_case(turn: Turn, args: str = "", *, carried_from: int | None = None) -
     return [*replies, *turn.answer(ENVIRONMENT_STEP, ENVIRONMENT_STEP.fields, environment)]
 
 
+def last_completed(turn: Turn) -> CaseRecord | None:
+    """This conversation's most recent completed case, if any."""
+    done = [c for c in turn.tx.cases()
+            if c.conversation == turn.msg.conversation and c.state == "completed"]
+    return done[-1] if done else None
+
+
+def _unfinished(turn: Turn, case: CaseRecord, wanted: str) -> list[Reply]:
+    """``start <environment>`` before this case is done: say which case stands in the way, for
+    which environment, and suggest the edit only when the environment is what differs."""
+    current = turn.values.get("environment")
+    if current == wanted:
+        return [turn.error("err.start_same_environment", case_id=case.id,
+                           wanted=turn.t(f"env_name.{wanted}")), *turn.reask()]
+    text = turn.t("err.start_unfinished", case_id=case.id, current=turn.t(f"env_name.{current}"),
+                  wanted=turn.t(f"env_name.{wanted}"))
+    if not _carries_over(turn):
+        text += " " + turn.t("err.start_fix_environment",
+                             word=turn.t(f"word.environment.{wanted}"))
+    return [Reply(kind="error", text=text, private=True), *turn.reask()]
+
+
+def _carries_over(turn: Turn) -> bool:
+    """The case began with a finished case's answers: it is that case's next environment, so
+    switching its environment back makes no sense."""
+    started = next((h for h in turn.tx.history(turn.require_case().id) if h.kind == "start"), None)
+    return started is not None and isinstance(started.value, dict) and "from_case" in started.value
+
+
 def start_next_case(turn: Turn, args: str) -> list[Reply]:
     """``start prod`` (or any environment) once every stage of this case is done: the case is
     closed as completed and a new one opens for that environment, so the test case's history
@@ -75,7 +115,7 @@ def start_next_case(turn: Turn, args: str) -> list[Reply]:
     if turn.current_step() is not None:
         if ENVIRONMENT_STEP.fields[0] not in turn.answers:  # a fresh case: this is its answer
             return turn.answer(ENVIRONMENT_STEP, ENVIRONMENT_STEP.fields, environment)
-        return [turn.error("err.start_unfinished", case_id=case.id), *turn.reask()]
+        return _unfinished(turn, case, environment)
     turn.tx.update_case(case.id, state="completed", pending_confirm=None, closed_at=turn.now,
                         updated_at=turn.now)
     turn.tx.note(case.id, "close", "completed", **turn.who())
@@ -122,43 +162,81 @@ def cmd_skip(turn: Turn, args: str) -> list[Reply]:
     key = step.fields[0]
     empty: list[str] | None = [] if FIELDS[key].kind is Kind.MULTI else None
     replies = turn.store(step, key, empty, kind="skip")
-    return [*replies, *turn.ask(turn.current_step(), intro=True)]
+    after = turn.current_step()
+    new_stage = after is None or after.stage != step.stage
+    return [*replies, turn.progress(),
+            *turn.after_files(turn.ask(after, intro=True, header=new_stage))]
 
 
 def _editable(turn: Turn) -> str:
-    keys = dict.fromkeys(k for s in flow.applicable_steps(turn.values) for k in s.fields)
-    template = "{key}（{label}）" if turn.lang == "zh" else "{key} ({label})"
-    return ", ".join(template.format(key=k, label=field_label(k, turn.lang)) for k in keys)
+    """The keys that apply to this case, a line per stage: short enough to read at a glance
+    (the labels are accepted too, and ``help`` says so)."""
+    by_stage: dict[int, dict[str, None]] = {}
+    for step in flow.applicable_steps(turn.values):
+        by_stage.setdefault(step.stage, {}).update(dict.fromkeys(step.fields))
+    return "\n".join(turn.t("ui.editable_stage", stage=stage, fields=", ".join(keys))
+                     for stage, keys in by_stage.items())
+
+
+def _names(key: str) -> set[str]:
+    """Every name a field goes by: its key, its label in both languages, and what the guide
+    calls it at each step it is asked in (证件照片, 营业执照, 经营者联系方式)."""
+    steps = [s for s in flow.steps_for_field(key) if s.fields[0] == key and has(f"label.{s.name}")]
+    words = [key, *labels(f"field.{key}"), *(w for s in steps for w in labels(f"label.{s.name}"))]
+    return {fold(w) for w in words}
+
+
+_NAMES: dict[str, set[str]] = {key: _names(key) for key in FIELDS}
+_MAX_NAME_WORDS = 5
 
 
 def resolve_field(name: str) -> str | None:
     """A field named by its key or by its label in either language."""
     folded = fold(name)
-    for key in FIELDS:
-        if folded == key.casefold() or folded in {fold(x) for x in labels(f"field.{key}")}:
-            return key
-    return None
+    return next((key for key, names in _NAMES.items() if folded in names), None)
+
+
+def split_field(args: str) -> tuple[str | None, str, str]:
+    """(field, value, first word) of ``edit``'s arguments: the field may be several words
+    (``enterprise name Acme Ltd``), the longest run of leading words that names one wins, and
+    the value is the rest as typed."""
+    words = list(re.finditer(r"\S+", args))
+    for count in range(min(len(words), _MAX_NAME_WORDS), 0, -1):
+        end = words[count - 1].end()
+        key = resolve_field(args[:end])
+        if key is not None:
+            return key, args[end:].strip(), words[0].group()
+    return None, "", words[0].group() if words else ""
 
 
 def cmd_edit(turn: Turn, args: str) -> list[Reply]:
     fields = Reply(kind="help", text=turn.t("ui.editable_fields", fields=_editable(turn)), private=True)
     if not args:
-        return [turn.error("err.edit_usage"), fields]
-    name, _, value = args.partition(" ")
-    key = resolve_field(name)
+        return [turn.error("err.edit_usage"), fields, *turn.reask()]
+    key, value, name = split_field(args)
     if key is None:
-        return [turn.error("err.unknown_field", name=name[:40]), fields]
+        return [turn.error("err.unknown_field", name=name[:40]), fields, *turn.reask()]
     step = flow.applicable_step_for_field(key, turn.values)
     if step is None:
-        return [turn.error("err.field_not_applicable", name=field_label(key, turn.lang))]
-    if not value.strip() or FIELDS[key].kind is Kind.IMAGE:
+        return [turn.error("err.field_not_applicable", name=field_label(key, turn.lang)),
+                *turn.reask()]
+    if FIELDS[key].kind is Kind.IMAGE:
+        # A line with more than a path is no upload (the terminal sends a file only for a line
+        # that is a path): the image question is asked, and the next message brings the file.
+        turn.focus = step.name
+        now = [turn.reply("info", "ui.edit_image_now")] if value else []
+        return [*now, *turn.ask(step, intro=False, show_current=True)]
+    if not value:
         turn.focus = step.name
         return turn.ask(step, intro=False, show_current=True)
     try:
         key, parsed = turn.parse(step, (key,), value)
     except Invalid as problem:
-        return [turn.error(problem.key, **problem.params)]
-    return [*turn.store(step, key, parsed, kind="edit"), *turn.reask()]
+        return [turn.error(problem.key, **problem.params), *turn.reask()]
+    replies = turn.store(step, key, parsed, kind="edit")
+    if any(reply.kind == "question" for reply in replies):
+        return replies  # the answer raised its own question (a rejection's reason)
+    return [*replies, *turn.after_files(turn.reask())]
 
 
 def cmd_cancel(turn: Turn, args: str) -> list[Reply]:

@@ -18,15 +18,18 @@ from types import MappingProxyType
 from typing import Literal
 
 from handlers import core_commands as core
+from handlers import flow
 from handlers.catalogue import DEFAULT_LANG, normalise_lang, t
 from handlers.commands import Command, ParsedCommand, parse_command
 from handlers.credentials import commands as credentials
 from handlers.files import commands as files
+from handlers.files import licence_check
+from handlers.flow import FIELDS, Kind
 from handlers.mail import findings
 from handlers.reviews import commands as reviews
 from handlers.services import Services
 from handlers.shapes import Inbound, Reply
-from handlers.turn import AnswerHook, ChoiceCheck, Later, Turn
+from handlers.turn import AnswerHook, ChoiceCheck, Later, Turn, option_labels
 from handlers.validators import MAX_INPUT_CHARS
 from storage import CaseStore
 
@@ -49,13 +52,15 @@ COMMAND_HANDLERS: Mapping[Command, CommandHandler] = MappingProxyType({
     Command.EMAIL: files.cmd_email,
     Command.REVIEW: reviews.cmd_review,
     Command.CHECK: credentials.cmd_check,
+    Command.SNIPPET: credentials.cmd_snippet,
 })
 """Which function runs each command; a feature adds its command here."""
 
 COMMANDS_WITH_ARGS = frozenset({Command.START, Command.EDIT, Command.LANG, Command.EMAIL,
                                 Command.STATUS, Command.REVIEW, Command.CHECK})
 
-ANSWER_HOOKS: tuple[AnswerHook, ...] = (reviews.on_answer, files.offer_workbook,)
+ANSWER_HOOKS: tuple[AnswerHook, ...] = (reviews.on_answer, files.offer_workbook,
+                                       licence_check.on_answer)
 """Run after every stored answer, inside the same transaction (a feature reacts to an answer
 here, e.g. starting a wait when the team says a step was submitted)."""
 
@@ -63,9 +68,19 @@ ConfirmHandler = Callable[[Turn, ParsedCommand | None], list[Reply]]
 CONFIRM_HANDLERS: Mapping[str, ConfirmHandler] = MappingProxyType({
     core.CONFIRM_STEP: core.confirm_cancel,
     files.EMAIL_CONFIRM_STEP: files.confirm_email,
+    **dict.fromkeys(reviews.REASON_STEPS.values(), reviews.confirm_reason),
 })
 """Who takes the input after an "are you sure?" question: the feature that set the case's
 ``pending_confirm`` to that key (a feature adds its own here)."""
+
+ResumeHandler = Callable[[Turn], list[Reply]]
+RESUME_PENDING: Mapping[str, ResumeHandler] = MappingProxyType({
+    **dict.fromkeys(reviews.REASON_STEPS.values(), reviews.reason_question),
+})
+"""What ``start`` (a console started again, someone coming back) does with a question left
+unanswered: by default it lapses, nothing having happened (a cancel or an email not confirmed
+is neither); one listed here is asked again after the greeting (a rejection's reason, without
+which its announcement is not yet made)."""
 
 CHOICE_CHECKS: tuple[ChoiceCheck, ...] = (reviews.guard_answer,)
 """Run on a chosen option before it is stored; one may refuse it with ``Invalid``."""
@@ -73,6 +88,8 @@ CHOICE_CHECKS: tuple[ChoiceCheck, ...] = (reviews.guard_answer,)
 ActionHandler = Callable[[Turn, str, str], list[Reply]]
 ACTION_HANDLERS: Mapping[str, ActionHandler] = MappingProxyType({
     findings.STEP_PREFIX: lambda turn, target, value: findings.on_action(
+        turn, target, value, run_command_text),
+    licence_check.STEP_PREFIX: lambda turn, target, value: licence_check.on_action(
         turn, target, value, run_command_text),
 })
 """Clicks on a message that is not the current question, by the prefix of their step
@@ -177,12 +194,16 @@ def _route(turn: Turn) -> list[Reply]:
     if guarded is not None:
         return guarded
     if len(msg.text) > MAX_INPUT_CHARS:
-        return [turn.error("err.input_too_long", length=len(msg.text), max=MAX_INPUT_CHARS)]
+        again = turn.reask() if turn.case is not None and turn.current_step() is not None else []
+        return [turn.error("err.input_too_long", length=len(msg.text), max=MAX_INPUT_CHARS),
+                *again]
     command = parse_command(msg.text) if msg.action is None and msg.file is None else None
+    if command is not None and _names_an_option(turn, msg.text):
+        command = None  # "email" at "how will you get the app ID?" is the answer, not `email`
     if turn.case is None:
         replies = _without_case(turn, command)
     elif (confirm := CONFIRM_HANDLERS.get(turn.case.pending_confirm or "")) is not None:
-        replies = confirm(turn, command)
+        replies = _resume(turn) if _is_resume(command) else confirm(turn, command)
     elif command is not None:
         replies = _command(turn, command)
     elif msg.action is not None:
@@ -193,6 +214,35 @@ def _route(turn: Turn) -> list[Reply]:
     if msg.event_id and turn.case is not None:
         turn.tx.link_event(msg.event_id, turn.case.id)
     return replies
+
+
+def _names_an_option(turn: Turn, text: str) -> bool:
+    """Whether ``text``, typed without a slash, is one of the current choice question's
+    options (by value, alias or label): an option word that is also a command word (``email``,
+    ``邮件``, ``excel``) answers the question it was offered for; ``/email`` stays the command."""
+    if turn.case is None or text.lstrip().startswith("/"):
+        return False
+    step = turn.current_step()
+    if step is None:
+        return False
+    field = FIELDS[step.fields[0]]
+    return field.kind is Kind.CHOICE and flow.match_option(field, text, option_labels) is not None
+
+
+def _is_resume(command: ParsedCommand | None) -> bool:
+    return command is not None and command.command is Command.START and not command.args
+
+
+def _resume(turn: Turn) -> list[Reply]:
+    """``start`` while a question such as "are you sure?" waits: the greeting of a resumed
+    case, not an answer to that question."""
+    case = turn.require_case()
+    pending = case.pending_confirm or ""
+    again = RESUME_PENDING.get(pending)
+    if again is None:
+        turn.tx.update_case(case.id, pending_confirm=None)
+    replies = core.cmd_start(turn, "")
+    return [*replies, *again(turn)] if again is not None else replies
 
 
 def _without_case(turn: Turn, command: ParsedCommand | None) -> list[Reply]:

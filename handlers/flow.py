@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from handlers import validators as v
+from handlers.whitelist import whitelist_name
 
 Validator = Callable[[str, Mapping[str, Any]], str]
 
@@ -68,12 +69,19 @@ class Step:
     stage: int
     fields: tuple[str, ...]
     when: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+    unless: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+    """The step does not apply when *every* condition here holds (``when`` says when it may;
+    ``unless`` carves out a route, e.g. a test case set up in the console skips the guide's
+    bank transfer and reviews)."""
     question: str = ""
     intro: str | None = None
     optional: bool = False
     done_when: frozenset[str] | None = None
     waiting: frozenset[str] = frozenset()
     notes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    provisional: frozenset[str] = frozenset()
+    """Answers in ``done_when`` that let the flow go on but leave the step on the missing list
+    (a key check put off until ``later``)."""
 
     @property
     def question_key(self) -> str:
@@ -85,19 +93,37 @@ def _options(*values: str | tuple[str, tuple[str, ...]]) -> tuple[Option, ...]:
 
 
 APP_TYPES: tuple[str, ...] = ("PC Web", "APP(IOS)", "APP(Android)", "微信小程序", "H5", "其他")
-WHITELIST_INTERFACES: tuple[str, ...] = (
+WHITELIST_FEATURES: tuple[str, ...] = (
+    "ChannelCreateFlowReminds",
+    "ChannelCreateFlowGroupByFiles",
+    "ChannelCreateUserAutoSignEnableUrl",
+    "ChannelDescribeSignFaceVideo",
+)
+"""The whitelist-only features of the current API (essbasic 2021-05-26), as its SDK's
+docstrings mark them (``ONBOARDING.md``, today's console route). Each is named by its lead
+action; the label names the others that belong to the same feature."""
+LEGACY_WHITELIST_INTERFACES: tuple[str, ...] = (
     "VerifyUser",
     "CreateUserAndSeal",
     "VerifySubOrganization",
     "CreateSubOrganizationAndSeal",
     "CreateServerFlowSign",
-    "FaceVerification",
+)
+"""The guide's five, which exist only in the legacy API version 2020-12-22."""
+WHITELIST_INTERFACES: tuple[str, ...] = (
+    *WHITELIST_FEATURES, *LEGACY_WHITELIST_INTERFACES, "FaceVerification",
 )
 
 _FIELDS: tuple[Field, ...] = (
     Field("environment", Kind.CHOICE, options=_options(
         ("test", ("联调", "测试", "testing", "sandbox")),
         ("prod", ("正式", "生产", "production", "live")))),
+    Field("app_id_route", Kind.CHOICE, options=_options(
+        ("console", ("控制台", "应用集成", "自助", "self-service")),
+        ("email", ("邮件", "excel", "guide", "指引")))),
+    Field("test_enterprise", Kind.CHOICE, options=_options(
+        ("not_yet", ("还没有", "未创建", "not yet", "no")),
+        ("created", ("已创建", "已完成", "完成", "done", "yes")))),
     Field("has_verified_account", Kind.CHOICE, options=_options(
         ("yes", ("y", "是", "有", "已认证")), ("no", ("n", "否", "没有", "无")))),
     Field("transfer_status", Kind.CHOICE, options=_options(
@@ -142,7 +168,16 @@ _FIELDS: tuple[Field, ...] = (
         ("其他", ("other", "others", "其它"))), carries_over=True),
     Field("app_description", Kind.TEXT, v.app_description, carries_over=True),
     Field("whitelist_interfaces", Kind.MULTI, options=_options(
-        *WHITELIST_INTERFACES[:-1], ("FaceVerification", ("人脸核身", "face", "人脸"))), carries_over=True),
+        ("ChannelCreateFlowReminds", ("合同催办", "催办", "remind", "reminders")),
+        ("ChannelCreateFlowGroupByFiles", ("ChannelCreateFlowGroupByTemplates", "企业授权签",
+                                           "授权签署", "authorised signing")),
+        ("ChannelCreateUserAutoSignEnableUrl", ("ChannelDescribeUserAutoSignStatus",
+                                                "ChannelDisableUserAutoSign", "个人自动签",
+                                                "处方单", "auto sign", "auto-sign")),
+        ("ChannelDescribeSignFaceVideo", ("签署视频", "认证视频", "face video")),
+        *LEGACY_WHITELIST_INTERFACES,
+        ("FaceVerification", ("人脸核身", "face", "人脸"))),
+        validate=whitelist_name, carries_over=True),
     Field("app_status", Kind.CHOICE, options=_options(
         ("not_sent", ("未发送", "not sent")),
         ("sent", ("已发送", "审核中", "waiting", "等待", "submitted")),
@@ -151,7 +186,12 @@ _FIELDS: tuple[Field, ...] = (
     Field("app_id", Kind.TEXT, v.app_id),
     Field("key_owner", Kind.CHOICE, options=_options(
         ("main", ("主账号", "main account", "root")),
-        ("sub", ("子账号", "sub-account", "subaccount", "sub account")))),
+        ("sub", ("子账号", "sub-account", "subaccount", "sub account")),
+        ("console", ("控制台", "应用集成", "获取密钥", "e-sign console")))),
+    # Only ``later`` can be typed; ``passed`` is written by a credential check that passed for
+    # this case's environment (handlers/credentials/completion.py), never by a person.
+    Field("key_check", Kind.CHOICE, options=_options(
+        ("later", ("稍后", "以后", "稍后检查", "check later", "not now")))),
 )
 
 FIELDS: Mapping[str, Field] = MappingProxyType({f.key: f for f in _FIELDS})
@@ -170,63 +210,103 @@ _REALNAME_NOTES = MappingProxyType({
     "rejected": "note.realname_status.rejected",
 })
 _NOT_INDIVIDUAL = ("enterprise", "government", "other")
+TEST_ON_CONSOLE = _when(environment="test", app_id_route="console")
+"""A test case set up in the console's 测试联调: its test enterprise needs no bank transfer and
+no real-name review, and its app ID is created at once, so the guide's steps for those do not
+apply (``unless``)."""
+
+
+def _guide(name: str, stage: int, fields: tuple[str, ...],
+           when: Mapping[str, frozenset[str]] | None = None, **kwargs: Any) -> Step:
+    """A step of the guide's route: it applies unless the case is a test case on the console."""
+    return Step(name, stage, fields, when if when is not None else MappingProxyType({}),
+                unless=TEST_ON_CONSOLE, **kwargs)
+
 
 STEPS: tuple[Step, ...] = (
-    # Stage 1: a Tencent Cloud enterprise account verified by bank transfer (对公打款).
+    # Stage 1: a Tencent Cloud enterprise account verified by bank transfer (对公打款), or for a
+    # test case on today's console route, the test enterprise made in 应用集成 > 测试联调.
     Step("environment", 1, ("environment",), intro="intro.environment"),
-    Step("has_verified_account", 1, ("has_verified_account",), intro="intro.has_verified_account"),
-    Step("transfer_status", 1, ("transfer_status",), _when(has_verified_account="no"),
-         intro="intro.transfer_status", done_when=frozenset({"verified"}),
-         waiting=frozenset({"waiting"}),
-         notes=MappingProxyType({"not_started": "note.transfer_status.not_started",
-                                 "waiting": "note.transfer_status.waiting"})),
-    Step("uin", 1, ("uin",), intro="intro.uin"),
+    Step("test_route", 1, ("app_id_route",), _when(environment="test"),
+         question="q.test_route", intro="intro.test_route",
+         notes=MappingProxyType({"console": "note.test_route.console",
+                                 "email": "note.test_route.email"})),
+    Step("test_enterprise", 1, ("test_enterprise",), TEST_ON_CONSOLE,
+         intro="intro.test_enterprise", done_when=frozenset({"created"}),
+         notes=MappingProxyType({"not_yet": "note.test_enterprise.not_yet"})),
+    _guide("has_verified_account", 1, ("has_verified_account",),
+           intro="intro.has_verified_account"),
+    _guide("transfer_status", 1, ("transfer_status",), _when(has_verified_account="no"),
+           intro="intro.transfer_status", done_when=frozenset({"verified"}),
+           waiting=frozenset({"waiting"}),
+           notes=MappingProxyType({"not_started": "note.transfer_status.not_started",
+                                   "waiting": "note.transfer_status.waiting"})),
+    _guide("uin", 1, ("uin",), intro="intro.uin"),
     Step("enterprise_name", 1, ("enterprise_name",)),
     # Stage 2: supplementary real-name verification at E-Sign (补充实名认证).
-    Step("realname_route", 2, ("realname_route",), intro="intro.realname_route"),
-    Step("org_type", 2, ("org_type",), _when(**_OFFLINE), intro="intro.org_type"),
-    Step("uscc", 2, ("uscc",), _when(**_OFFLINE, org_type="enterprise")),
-    Step("uscc_or_reg", 2, ("uscc", "business_reg_no"), _when(**_OFFLINE, org_type="individual")),
-    Step("cert_type", 2, ("cert_type",), _when(**_OFFLINE, org_type="government")),
-    Step("cert_number", 2, ("cert_number",), _when(**_OFFLINE, org_type="government")),
-    Step("org_code", 2, ("org_code",), _when(**_OFFLINE, org_type="other")),
-    Step("legal_rep", 2, ("legal_rep",), _when(**_OFFLINE, org_type=_NOT_INDIVIDUAL)),
-    Step("operator_name", 2, ("operator_name",), _when(**_OFFLINE, org_type="individual")),
-    Step("operator_id_number", 2, ("operator_id_number",),
-         _when(**_OFFLINE, org_type="individual")),
-    Step("contact_name", 2, ("contact_name",), _when(**_OFFLINE, org_type=_NOT_INDIVIDUAL)),
-    Step("contact_phone", 2, ("contact_phone",), _when(**_OFFLINE, org_type=_NOT_INDIVIDUAL)),
-    Step("operator_phone", 2, ("contact_phone",), _when(**_OFFLINE, org_type="individual")),
-    Step("org_email", 2, ("org_email",), _when(**_OFFLINE)),
-    Step("license_image", 2, ("license_image",), _when(**_OFFLINE, org_type="enterprise")),
-    Step("individual_license_image", 2, ("license_image",),
-         _when(**_OFFLINE, org_type="individual")),
-    Step("certificate_image", 2, ("license_image",), _when(**_OFFLINE, org_type="government")),
-    Step("org_code_image", 2, ("license_image",), _when(**_OFFLINE, org_type="other")),
+    _guide("realname_route", 2, ("realname_route",), intro="intro.realname_route"),
+    _guide("org_type", 2, ("org_type",), _when(**_OFFLINE), intro="intro.org_type"),
+    _guide("uscc", 2, ("uscc",), _when(**_OFFLINE, org_type="enterprise")),
+    _guide("uscc_or_reg", 2, ("uscc", "business_reg_no"), _when(**_OFFLINE, org_type="individual")),
+    _guide("cert_type", 2, ("cert_type",), _when(**_OFFLINE, org_type="government")),
+    _guide("cert_number", 2, ("cert_number",), _when(**_OFFLINE, org_type="government")),
+    _guide("org_code", 2, ("org_code",), _when(**_OFFLINE, org_type="other")),
+    _guide("legal_rep", 2, ("legal_rep",), _when(**_OFFLINE, org_type=_NOT_INDIVIDUAL)),
+    _guide("operator_name", 2, ("operator_name",), _when(**_OFFLINE, org_type="individual")),
+    _guide("operator_id_number", 2, ("operator_id_number",),
+           _when(**_OFFLINE, org_type="individual")),
+    _guide("contact_name", 2, ("contact_name",), _when(**_OFFLINE, org_type=_NOT_INDIVIDUAL)),
+    _guide("contact_phone", 2, ("contact_phone",), _when(**_OFFLINE, org_type=_NOT_INDIVIDUAL)),
+    _guide("operator_phone", 2, ("contact_phone",), _when(**_OFFLINE, org_type="individual")),
+    _guide("org_email", 2, ("org_email",), _when(**_OFFLINE)),
+    _guide("license_image", 2, ("license_image",), _when(**_OFFLINE, org_type="enterprise")),
+    _guide("individual_license_image", 2, ("license_image",),
+           _when(**_OFFLINE, org_type="individual")),
+    _guide("certificate_image", 2, ("license_image",), _when(**_OFFLINE, org_type="government")),
+    _guide("org_code_image", 2, ("license_image",), _when(**_OFFLINE, org_type="other")),
     *(
-        Step(f"realname_status_{route}", 2, ("realname_status",), _when(realname_route=route),
-             question="q.realname_status", intro=f"intro.realname_status.{route}",
-             done_when=frozenset({"approved"}), waiting=frozenset({"submitted"}),
-             notes=_REALNAME_NOTES)
+        _guide(f"realname_status_{route}", 2, ("realname_status",), _when(realname_route=route),
+               question="q.realname_status", intro=f"intro.realname_status.{route}",
+               done_when=frozenset({"approved"}), waiting=frozenset({"submitted"}),
+               notes=_REALNAME_NOTES)
         for route in ("online", "offline")
     ),
-    # Stage 3: the app ID (应用号) and the interface whitelist, applied for with an Excel file.
+    # Stage 3: the app ID (应用号) and the interface whitelist: created at once in the console's
+    # 应用集成, or applied for with the guide's Excel by email (the route a production case
+    # chooses here; a test case chose it in stage 1).
+    Step("app_id_route", 3, ("app_id_route",), _when(environment="prod"),
+         intro="intro.app_id_route",
+         notes=MappingProxyType({"console": "note.app_id_route.console",
+                                 "email": "note.app_id_route.email"})),
     Step("app_name", 3, ("app_name",), intro="intro.app_name"),
     Step("app_type", 3, ("app_type",)),
     Step("app_description", 3, ("app_description",)),
+    Step("console_app_id", 3, ("app_id",), _when(app_id_route="console"),
+         question="q.console_app_id", intro="intro.console_app_id"),
     Step("whitelist_interfaces", 3, ("whitelist_interfaces",), optional=True,
          intro="intro.whitelist_interfaces"),
-    Step("app_status", 3, ("app_status",), intro="intro.app_status",
+    Step("app_status", 3, ("app_status",), unless=_when(app_id_route="console"),
+         intro="intro.app_status",
          done_when=frozenset({"approved"}), waiting=frozenset({"sent"}),
          notes=MappingProxyType({"not_sent": "note.app_status.not_sent",
                                  "sent": "note.app_status.sent",
                                  "rejected": "note.app_status.rejected"})),
     # The app ID may be pasted as soon as the approval email arrives, even while the review is
     # still recorded as pending: a passing credential check then ends that wait (issue 7).
-    Step("app_id", 3, ("app_id",), _when(app_status=("sent", "approved"))),
-    # Stage 4: the API keys (SecretId / SecretKey) from the main account or a sub-account.
-    Step("key_owner", 4, ("key_owner",), intro="intro.key_owner",
-         notes=MappingProxyType({"main": "note.key_owner.main", "sub": "note.key_owner.sub"})),
+    Step("app_id", 3, ("app_id",), _when(app_status=("sent", "approved")),
+         unless=_when(app_id_route="console")),
+    # Stage 4: the API keys (SecretId / SecretKey), and a check that shows they work. A test
+    # case's keys always come from 测试联调 > 获取密钥 (the test host accepts no CAM key).
+    Step("key_owner", 4, ("key_owner",), _when(environment="prod"), intro="intro.key_owner",
+         notes=MappingProxyType({"main": "note.key_owner.main", "sub": "note.key_owner.sub",
+                                 "console": "note.key_owner.console"})),
+    *(
+        Step(name, 4, ("key_check",), _when(environment=environment), question="q.key_check",
+             intro=f"intro.{name}", done_when=frozenset({"passed", "later"}),
+             provisional=frozenset({"later"}),
+             notes=MappingProxyType({"later": "note.key_check.later"}))
+        for name, environment in (("test_keys", "test"), ("key_check", "prod"))
+    ),
 )
 
 STEPS_BY_NAME: Mapping[str, Step] = MappingProxyType({s.name: s for s in STEPS})
@@ -234,7 +314,14 @@ STAGES: tuple[int, ...] = (1, 2, 3, 4)
 
 
 def applies(step: Step, values: Mapping[str, Any]) -> bool:
+    if step.unless and all(values.get(key) in allowed for key, allowed in step.unless.items()):
+        return False
     return all(values.get(key) in allowed for key, allowed in step.when.items())
+
+
+def on_test_console(values: Mapping[str, Any]) -> bool:
+    """A test case set up in the console's 测试联调 (its stages read differently)."""
+    return all(values.get(key) in allowed for key, allowed in TEST_ON_CONSOLE.items())
 
 
 def applicable_steps(values: Mapping[str, Any]) -> list[Step]:
@@ -251,6 +338,13 @@ def is_complete(step: Step, values: Mapping[str, Any]) -> bool:
     if key is None:
         return False
     return step.done_when is None or values[key] in step.done_when
+
+
+def is_missing(step: Step, values: Mapping[str, Any]) -> bool:
+    """Still to be done, as ``status`` lists it: not complete, or complete only for now."""
+    key = answered_field(step, values)
+    return not is_complete(step, values) or (
+        key is not None and isinstance(values[key], str) and values[key] in step.provisional)
 
 
 def is_waiting(step: Step, values: Mapping[str, Any]) -> bool:

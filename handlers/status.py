@@ -7,14 +7,22 @@ from collections.abc import Mapping
 from handlers import flow
 from handlers.catalogue import t
 from handlers.flow import STAGES, Step
-from handlers.render import display_value, field_label, local_time, progress_text
+from handlers.render import (
+    answer_label,
+    display_value,
+    local_time,
+    progress_text,
+    stage_title,
+)
 from storage import AnswerRecord, CaseRecord
 
-STAGE_ICONS = {"done": "✅", "current": "▶️", "waiting": "⏳", "pending": "▫️"}
+STAGE_ICONS = {"done": "✅", "current": "▶️", "waiting": "⏳", "pending": "▫️", "not_needed": "➖"}
 
 
 def stage_state(stage: int, current: Step | None, values: Mapping[str, object]) -> str:
     steps = [s for s in flow.applicable_steps(values) if s.stage == stage]
+    if not steps and flow.on_test_console(values):
+        return "not_needed"
     if all(flow.is_complete(s, values) for s in steps):
         return "done"
     if current is not None and current.stage == stage:
@@ -23,7 +31,7 @@ def stage_state(stage: int, current: Step | None, values: Mapping[str, object]) 
 
 
 def step_label(step: Step, lang: str) -> str:
-    return " / ".join(field_label(key, lang) for key in step.fields)
+    return " / ".join(answer_label(step, key, lang) for key in step.fields)
 
 
 def render_status(
@@ -48,17 +56,18 @@ def render_status(
     applicable = flow.applicable_steps(values)
     for stage in STAGES:
         state = stage_state(stage, current, values)
-        lines.append(t("status.stage_line", lang, icon=STAGE_ICONS[state], stage=t(f"stage.{stage}", lang),
+        lines.append(t("status.stage_line", lang, icon=STAGE_ICONS[state],
+                       stage=stage_title(stage, values, lang),
                        state=t(f"stage_state.{state}", lang)))
         for step in (s for s in applicable if s.stage == stage):
             key = flow.answered_field(step, values)
             if key is None:
                 continue
             answer = answers[key]
-            lines.append(t("status.answer_line", lang, label=field_label(key, lang),
+            lines.append(t("status.answer_line", lang, label=answer_label(step, key, lang),
                            value=display_value(key, answer.value, lang, private=private),
                            who=answer.user_name or answer.user_id, when=local_time(answer.at)))
-    missing = [step_label(s, lang) for s in applicable if not flow.is_complete(s, values)]
+    missing = [step_label(s, lang) for s in applicable if flow.is_missing(s, values)]
     sep = "、" if lang == "zh" else ", "
     lines.append(t("status.missing", lang, fields=sep.join(missing)) if missing
                  else t("status.nothing_missing", lang))

@@ -16,11 +16,19 @@ from typing import TYPE_CHECKING, Any
 
 from handlers import flow
 from handlers.catalogue import has, labels, normalise_lang, t
+from handlers.credentials.completion import closing_replies
 from handlers.flow import FIELDS, Kind, Step
-from handlers.render import display_value, field_label, option_label, progress_text
+from handlers.render import (
+    answer_label,
+    display_value,
+    field_label,
+    option_label,
+    progress_text,
+    stage_title,
+)
 from handlers.services import Services
 from handlers.shapes import MAX_UPLOAD_BYTES, Choice, Inbound, Reply, ReplyKind
-from handlers.validators import Invalid
+from handlers.validators import TODAY, Invalid
 from storage import AnswerRecord, CaseRecord, CaseStore, StoreTransaction
 
 if TYPE_CHECKING:
@@ -28,6 +36,11 @@ if TYPE_CHECKING:
 
 _NONE_WORDS = {"none", "no", "0", "无", "没有", "不需要"}
 _IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+KEEP_WORDS = frozenset({"keep", "保持", "保留", "不变"})
+"""Typed to a question asked again (``back``, ``edit <field>``): keep the answer it shows."""
+PHOTO_CHOICES = frozenset({"org_type", "cert_type"})
+"""Choices that decide which document the licence image shows (多合一营业执照, 营业执照,
+事业单位法人证书, 组织机构代码证…): a photo uploaded under another choice is not this one."""
 
 
 Later = Callable[[], list[Reply]]
@@ -88,11 +101,19 @@ class Turn:
         """The store itself, for ``later`` work that records its result in its own transaction."""
         self.later: list[Later] = []
         """Work to run after this turn commits (``Dialogue.process`` hands it to the adapter)."""
+        self.question_after_files = False
+        """Set by a hook that hands a file over after the commit (the workbook offered unasked),
+        so the next question is asked after it (``after_files``)."""
 
     # -- reading --------------------------------------------------------------------------
     @property
     def values(self) -> dict[str, Any]:
         return {key: answer.value for key, answer in self.answers.items()}
+
+    def rule_context(self) -> dict[str, Any]:
+        """What a validator may consult: the answers, and today by the dialogue's clock (a
+        birth date after it is refused)."""
+        return {**self.values, TODAY: self.clock_now}
 
     def require_case(self) -> CaseRecord:
         assert self.case is not None, "commands that need a case are only routed with one"
@@ -140,11 +161,12 @@ class Turn:
         """The question for ``step``; ``intro`` adds the console steps it needs, ``header`` the
         stage's name (on entering a stage or resuming)."""
         if step is None:
-            nxt = f"ui.complete_next.{self.values.get('environment')}"
-            text = self.t("ui.complete") + ("\n" + self.t(nxt) if has(nxt) else "")
-            return [Reply(kind="done", text=text)]
+            case = self.require_case()
+            return closing_replies(self.tx, case.id, self.values, self.lang,
+                                   first_time=case.completed_at is None)
         replies: list[Reply] = []
-        lead = [self.t("ui.stage_header", stage=self.t(f"stage.{step.stage}"))] if header else []
+        stage = stage_title(step.stage, self.values, self.lang)
+        lead = [self.t("ui.stage_header", stage=stage)] if header else []
         if intro and step.intro:
             lead.append(self.t(step.intro))
         if lead:
@@ -159,8 +181,7 @@ class Turn:
         key = flow.answered_field(step, values)
         if show_current and key is not None:
             lines.append(self.t("ui.current_value", value=self.display(key, values[key])))
-        if flow.is_waiting(step, values):
-            lines.append(self.t("ui.waiting_here"))
+            lines.append(self.t("ui.keep_hint"))
         replies.append(
             Reply(
                 kind="question",
@@ -170,6 +191,10 @@ class Turn:
                 multi=field.kind is Kind.MULTI,
             )
         )
+        if flow.is_waiting(step, values):
+            # Its own message after the question, so it follows the options (buttons or the
+            # numbered lines an adapter puts under a question's text) instead of parting them.
+            replies.append(self.reply("info", "ui.waiting_here"))
         return replies
 
     def reask(self) -> list[Reply]:
@@ -180,17 +205,46 @@ class Turn:
         """Validate ``text`` (or the attached file) for ``step`` and store it, or say why not."""
         if self.msg.file is not None and FIELDS[keys[0]].kind is not Kind.IMAGE:
             return [self.error("err.unexpected_file"), *self.reask()]
+        kept = self._keep(step, text)
+        if kept is not None:
+            return kept
         try:
             key, value = self.parse(step, keys, text)
         except Invalid as problem:
             return [self.error(problem.key, **problem.params), *self.reask()]
         was_current = self.current_step()
         replies = self.store(step, key, value)
+        if any(reply.kind == "question" for reply in replies):
+            return replies  # the answer raised its own question (a rejection's reason)
         after = self.current_step()
         if after is not None and was_current is not None and after.name == was_current.name:
-            return [*replies, *self.ask(after, intro=False)]
+            return [*replies, *self.after_files(self.ask(after, intro=False))]
         new_stage = after is None or was_current is None or after.stage != was_current.stage
-        return [*replies, self.progress(), *self.ask(after, intro=True, header=new_stage)]
+        return [*replies, self.progress(),
+                *self.after_files(self.ask(after, intro=True, header=new_stage))]
+
+    def _keep(self, step: Step, text: str) -> list[Reply] | None:
+        """An empty line or ``keep`` to a question asked again with its current value shown:
+        nothing is written, and the flow goes on as if it had been answered."""
+        key = flow.answered_field(step, self.values)
+        if self.focus != step.name or key is None or self.msg.file is not None \
+                or (text.strip() and fold(text) not in KEEP_WORDS):
+            return None
+        self.focus = None
+        after = self.current_step()
+        new_stage = after is None or after.stage != step.stage
+        kept = Reply(kind="info", text=self.t("ui.kept", label=answer_label(step, key, self.lang),
+                                                value=self.display(key, self.values[key])))
+        return [kept, self.progress(), *self.ask(after, intro=True, header=new_stage)]
+
+    def after_files(self, question: list[Reply]) -> list[Reply]:
+        """The next question, or nothing when this turn hands a file over after the commit
+        (``question_after_files``): the question then follows the file, as later work, so the
+        file is not read as an answer to it and the question is the last thing said."""
+        if not self.question_after_files:
+            return question
+        self.later.append(lambda: question)
+        return []
 
     def parse(self, step: Step, keys: tuple[str, ...], text: str) -> tuple[str, Any]:
         """The field and value ``text`` stands for, or :class:`Invalid` with the reason."""
@@ -213,7 +267,7 @@ class Turn:
             validate = FIELDS[key].validate
             assert validate is not None
             try:
-                return key, validate(text, self.values)
+                return key, validate(text, self.rule_context())
             except Invalid as problem:
                 problems.append(problem)
         if len(problems) == 1:
@@ -236,12 +290,20 @@ class Turn:
         chosen: list[str] = []
         for item in (i for i in _split_list(text) if i):
             value = flow.match_option(field, item, option_labels)
+            if value is None and field.validate is not None:
+                # A name the list does not offer, read by the field's own rule (a real
+                # essbasic action for the whitelist), which says why not if it is none.
+                try:
+                    value = field.validate(item, self.values)
+                except Invalid as problem:
+                    problem.params.setdefault("options", self.option_list(key))
+                    raise
             if value is None:
                 raise Invalid("err.multi_choice", item=item[:40], options=self.option_list(key))
             if value not in chosen:
                 chosen.append(value)
         order = [o.value for o in field.options]
-        return sorted(chosen, key=order.index)
+        return sorted(chosen, key=lambda v: order.index(v) if v in order else len(order))
 
     def _image(self) -> dict[str, Any]:
         upload = self.msg.file
@@ -273,13 +335,14 @@ class Turn:
         case = self.require_case()
         who = self.who()
         previous = {k for k in step.fields if k in self.answers}
+        replaced = self.answers.get(key)
         kind = kind or ("edit" if previous else "answer")
         self.tx.put_answer(case.id, key, value, kind=kind, **who)
         self.answers[key] = AnswerRecord(key, value, who["user_id"], who["user_name"], who["at"])
         for sibling in previous - {key}:
             self.tx.delete_answer(case.id, sibling, kind="replaced", **who)
             del self.answers[sibling]
-        label = field_label(key, self.lang)
+        label = answer_label(step, key, self.lang)
         replies = [
             Reply(kind="info", text=self.t("ui.skipped", label=label))
             if kind == "skip"
@@ -287,6 +350,8 @@ class Turn:
                                                 value=self.display(key, value)))
         ]
         replies += self._revalidate_dependents(key)
+        if key in PHOTO_CHOICES and replaced is not None and replaced.value != value:
+            replies += self._clear_photos()
         note = step.notes.get(value) if isinstance(value, str) else None
         if note:
             replies.append(self.reply("info", note))
@@ -304,13 +369,24 @@ class Turn:
                 continue
             assert field.validate is not None
             try:
-                field.validate(str(self.answers[field.key].value), self.values)
+                field.validate(str(self.answers[field.key].value), self.rule_context())
             except Invalid:
                 self.tx.delete_answer(self.require_case().id, field.key, kind="invalidated",
                                       **self.who())
                 del self.answers[field.key]
                 replies.append(self.reply("info", "ui.invalidated",
                                           label=field_label(field.key, self.lang)))
+        return replies
+
+    def _clear_photos(self) -> list[Reply]:
+        """The licence image was of the document the old choice asked for: clear it (the
+        history keeps it), say so, and the flow asks for the new one when it gets there."""
+        replies = []
+        for field in (f for f in FIELDS.values() if f.kind is Kind.IMAGE and f.key in self.answers):
+            self.tx.delete_answer(self.require_case().id, field.key, kind="invalidated", **self.who())
+            del self.answers[field.key]
+            replies.append(self.reply("info", "ui.invalidated",
+                                      label=field_label(field.key, self.lang)))
         return replies
 
     # -- the end of the turn --------------------------------------------------------------

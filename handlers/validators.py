@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import phonenumbers
@@ -40,6 +41,22 @@ class Invalid(Exception):
 
 
 Answers = Mapping[str, Any]
+
+TODAY = "_today"
+"""Context key for the day the answer is checked (a ``date``, Beijing time), which the engine may
+put beside the answers so a test's clock decides; without it, today in Beijing by the wall
+clock. No answer field starts with ``_``."""
+_BEIJING = timezone(timedelta(hours=8))
+
+
+def today(answers: Answers) -> date:
+    """The day an answer is checked: the context's :data:`TODAY`, or today in Beijing."""
+    given = answers.get(TODAY)
+    if isinstance(given, datetime):
+        return given.astimezone(_BEIJING).date()
+    if isinstance(given, date):
+        return given
+    return datetime.now(_BEIJING).date()
 
 
 # -- text ---------------------------------------------------------------------------------
@@ -195,18 +212,36 @@ _USCC_ALPHABET = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 
 
 def uscc_number(text: str, answers: Answers) -> str:
-    """统一社会信用代码, GB 32100-2015, via python-stdnum (which also checks the org code inside)."""
+    """统一社会信用代码, GB 32100-2015: python-stdnum ``cn.uscc`` checks the length, the
+    alphabet and the 18th (check) character; the organisation code it embeds (characters 9–17,
+    GB 32100-2015 §4.4) must then pass its own GB 11714 check, which stdnum does not look at.
+
+    Why no class of codes is exempt: the fear was 个体工商户 (``92…``), whose body is assigned
+    by the market regulator rather than copied from an old organisation certificate. Their bodies
+    are still issued as GB 11714 codes: every published ``92…MA…`` code sampled (ten, from eight
+    provinces) carries a correct GB 11714 check character, as do those of companies (``91…``).
+    A whole code with a valid 18th character whose embedded check fails is a typo the 18th
+    character happened to miss (one in 31), never a real code we know of.
+    """
     value = _compact(text)
     if len(value) != 18:
         raise Invalid("err.uscc_length", length=len(value))
     if not _USCC_ALPHABET.match(value):
         raise Invalid("err.uscc_chars", shape_ok=True)
     try:
-        return str(uscc.validate(value))
+        value = str(uscc.validate(value))
     except InvalidChecksum:
         raise Invalid("err.uscc_check", shape_ok=True) from None
     except ValidationError:
         raise Invalid("err.uscc_invalid", shape_ok=True) from None
+    if org_code_check_char(value[8:16]) != value[16]:
+        raise Invalid("err.uscc_org_code", shape_ok=True, org_code=f"{value[8:16]}-{value[16]}")
+    return value
+
+
+def looks_like_uscc(text: str) -> bool:
+    """18 characters of the USCC alphabet (after the usual folding): the shape, not the check."""
+    return bool(_USCC_ALPHABET.match(_compact(text)))
 
 
 _ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
@@ -225,7 +260,18 @@ def org_code_check_char(body: str) -> str:
 
 
 def org_code(text: str, answers: Answers) -> str:
+    """组织机构代码, 9 characters with the GB 11714 check. A whole 统一社会信用代码 typed here
+    (it is on the same licence) is answered with the organisation code it holds, for the person
+    to type: taken silently, a code mistyped into the wrong question would pass unseen."""
     value = _compact(text)
+    if len(value) == 18:
+        try:
+            whole = uscc_number(value, answers)
+        except Invalid:
+            pass
+        else:
+            raise Invalid("err.org_code_is_uscc", shape_ok=True,
+                          dashed=f"{whole[8:16]}-{whole[16]}", plain=whole[8:17])
     if len(value) != 9:
         raise Invalid("err.org_code_length", length=len(value))
     if not re.fullmatch(r"[0-9A-Z]{8}[0-9X]", value):
@@ -243,9 +289,13 @@ def resident_id(text: str, answers: Answers) -> str:
     if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
         raise Invalid("err.ric_chars", shape_ok=True)
     try:
-        ric.get_birth_date(value)
+        birth = ric.get_birth_date(value)
     except ValidationError:
         raise Invalid("err.ric_birth", shape_ok=True) from None
+    checked_on = today(answers)
+    if birth > checked_on:  # stdnum only asks that the date exist
+        raise Invalid("err.ric_birth_future", shape_ok=True, birth=birth.isoformat(),
+                      today=checked_on.isoformat())
     try:
         return str(ric.validate(value))
     except InvalidChecksum:
@@ -267,7 +317,11 @@ def business_reg_no(text: str, answers: Answers) -> str:
 
 
 def institution_cert_number(text: str, answers: Answers) -> str:
-    """事业单位法人证书号: no published check digit, so only its shape is checked."""
+    """事业单位法人证书号: no published check digit, so only its shape is checked, unless it has
+    the shape of a 统一社会信用代码 (certificates issued since the codes were introduced print
+    it as the number): then it gets the full USCC check, as a typo in it would be caught there."""
+    if looks_like_uscc(text):
+        return uscc_number(text, answers)
     value = _compact(text)
     value = re.sub(r"^事证第|号$", "", value)
     if not re.fullmatch(r"[0-9A-Z]{6,24}", value):

@@ -273,12 +273,17 @@ def claim_messages(
     prefixes: Sequence[str] = (),
     conversations: Sequence[str] = (),
     limit: int = 20,
+    recipient: str | None = None,
 ) -> list[OutboxRecord]:
     """Claim up to ``limit`` deliverable messages for the conversations this process serves.
 
     A message is deliverable when it is pending and due, or when another process claimed it
     and its lease ran out (that process died mid-send). The conditional ``UPDATE`` makes each
     claim exclusive even with several processes on one file.
+
+    ``recipient``: this process shows messages to one person (a terminal, where two people on
+    one case each run their own): only messages for everyone (no ``actor``) or for them are
+    claimed, so a notice for one never shows in the other's window, nor waits behind it.
     """
     where: list[str] = []
     params: dict[str, Any] = {"now": now, "owner": owner, "until": lease_until, "limit": limit}
@@ -290,10 +295,12 @@ def claim_messages(
         params[f"c{i}"] = conversation
     if not where:
         return []
+    addressed = "" if recipient is None else " AND (actor IS NULL OR actor = :recipient)"
+    params["recipient"] = recipient
     rows = tx.db.execute(
         "SELECT id, case_id, wait_id, purpose, conversation, mention_user_id, mention_name,"
         f" replies, attempts, actor FROM outbox WHERE {_DELIVERABLE} AND {_NOT_OVERTAKING}"
-        f" AND ({' OR '.join(where)}) ORDER BY id LIMIT :limit",
+        f" AND ({' OR '.join(where)}){addressed} ORDER BY id LIMIT :limit",
         params,
     ).fetchall()
     claimed = []

@@ -117,7 +117,8 @@ def run_console(tmp_path: Path, lines: list[str], *extra: str, db: Path | None =
                 user: str = "alice", env: dict[str, str] | None = None) -> str:
     """Run ``esignbot console`` as a real process with piped stdin; returns what it printed.
     ``env`` adds settings (e.g. ``ESIGNBOT_SMTP_HOST``) to a clean environment."""
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("ESIGNBOT_")}
+    base_env = {k: v for k, v in os.environ.items()
+                if not k.startswith(("ESIGNBOT_", "TENCENTCLOUD_"))}
     env = {**base_env, **(env or {}), "PYTHONIOENCODING": "utf-8"}
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli", "console", "--db", str(db or tmp_path / "esignbot.db"),

@@ -2,11 +2,17 @@
 
 Choices print numbered because a terminal has no buttons; the dialogue accepts the numbers on
 every platform. A line naming an existing file is sent as an upload, which is how a licence image
-reaches the dialogue from a terminal. Files the dialogue produces are written under ``--out``.
+reaches the dialogue from a terminal; while an image is asked for, a line that looks like a path
+to a file that is not there is answered "file not found" (not "this question needs an image",
+which would send the person looking for another way to upload). Files the dialogue produces are
+written under ``--out``; when that cannot be done (a file in its place, no permission) the
+person is told why in one sentence and the chat goes on: the answers are stored, and ``excel`` /
+``materials`` build the file again once ``--out`` is fixed.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import uuid
@@ -15,12 +21,16 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.console import key_prompt
+from bot.credentials.checker import case_language
 from bot.private_files import write_owner_only
 from bot.uploads import CHUNK_BYTES, Receiving, receive
 from handlers import Dialogue, Inbound, InboundFile, Reply
+from handlers.catalogue import t
 from handlers.credentials.secret_shapes import looks_like_secret
+from handlers.flow import FIELDS, STEPS_BY_NAME, Kind
 
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 def safe_file_name(name: str) -> str:
@@ -46,6 +56,30 @@ def _as_upload(line: str) -> InboundFile | None:
         return None
 
 
+def _looks_like_path(line: str) -> bool:
+    """A line meant as a file's path: it has a separator or ends in an image's extension."""
+    candidate = line.strip().strip("'\"")
+    return bool(candidate) and ("/" in candidate or "\\" in candidate
+                                or candidate.lower().endswith(_IMAGE_SUFFIXES))
+
+
+def _wants_image(step: str | None) -> bool:
+    found = STEPS_BY_NAME.get(step or "")
+    return found is not None and any(
+        key in FIELDS and FIELDS[key].kind is Kind.IMAGE for key in found.fields)
+
+
+def _why_not_written(problem: OSError) -> tuple[str, dict[str, object]]:
+    """The catalogue key (and parameters) saying why a file could not be written."""
+    if problem.errno in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
+        return "console.why_not_folder", {}
+    if problem.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "console.why_no_permission", {}
+    if problem.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "console.why_full", {}
+    return "console.why_other", {"error": errno.errorcode.get(problem.errno or 0, type(problem).__name__)}
+
+
 class ConsoleChat:
     """Runs one conversation between a person at a terminal and the dialogue."""
 
@@ -61,6 +95,7 @@ class ConsoleChat:
         echo_input: bool,
         read_secret: Callable[[str], str] | None = None,
         environ: Mapping[str, str] | None = None,
+        ask_line: Callable[[str], str | None] | None = None,
     ) -> None:
         self.dialogue = dialogue
         self.conversation = f"console:{conversation}"
@@ -72,7 +107,11 @@ class ConsoleChat:
         self.read_secret = read_secret
         """A hidden prompt (getpass) when a person is at a terminal; None when input is piped."""
         self.environ = os.environ if environ is None else environ
+        self.ask_line = ask_line
+        """At a terminal, the line editor's prompt for a follow-up line; None: the next input line."""
         self._lines: Iterator[str] = iter(())
+        self.asking: str | None = None
+        """The step of the question asked last (whether it wants an image)."""
 
     def _inbound(self, text: str, upload: InboundFile | None = None) -> Inbound:
         return Inbound(
@@ -87,23 +126,51 @@ class ConsoleChat:
             lang=self.lang,
         )
 
+    def case_lang(self) -> str:
+        """The case's language, for what the terminal says itself."""
+        return case_language(self.dialogue, self.conversation)
+
     def send(self, text: str) -> None:
-        self.render(self.dialogue.handle(self._inbound(text, _as_upload(text))))
+        upload = _as_upload(text)
+        if upload is None and _wants_image(self.asking) and _looks_like_path(text):
+            # Nothing is sent: the question stands, and the person fixes the path.
+            shown = text.strip().strip("'\"")[:300]
+            self.stdout.write(t("console.file_not_found", self.case_lang(), path=shown) + "\n\n")
+            self.stdout.flush()
+            return
+        self.render(self.dialogue.handle(self._inbound(text, upload)))
+
+    def say_saved(self) -> None:
+        """The person quit: say the case is kept and how to come back to it."""
+        self.stdout.write("\n" + t("console.quit_saved", self.case_lang()) + "\n")
+        self.stdout.flush()
 
     def render(self, replies: Iterable[Reply]) -> None:
         for reply in replies:
             if reply.kind == "credentials":
                 self.render(key_prompt.collect_and_check(self, reply))
                 continue
+            if reply.kind == "question" and reply.step:
+                self.asking = reply.step
             lines = [reply.text]
             lines += [f"  {i}. {choice.label}" for i, choice in enumerate(reply.choices, start=1)]
             if reply.file is not None:
-                # The workbook and the materials hold ID and phone numbers in full.
-                path = self.out_dir / safe_file_name(reply.file.name)
-                write_owner_only(path, reply.file.content)
-                lines.append(f"  → {path}")
+                lines.append(self._hand_over(reply.file.name, reply.file.content))
             self.stdout.write("\n".join(lines) + "\n\n")
         self.stdout.flush()
+
+    def _hand_over(self, name: str, content: bytes) -> str:
+        """Write a produced file under ``--out``: the line pointing at it, or why it is not there."""
+        path = self.out_dir / safe_file_name(name)
+        try:
+            # The workbook and the materials hold ID and phone numbers in full.
+            write_owner_only(path, content)
+        except OSError as problem:
+            key, params = _why_not_written(problem)
+            lang = self.case_lang()
+            return "  " + t("console.out_unwritable", lang, name=path.name, folder=str(self.out_dir),
+                            why=t(key, lang, **params))
+        return f"  → {path}"
 
     def run(self, lines: Iterable[str], prompt: str = "") -> None:
         """Open (or resume) the case, then answer each line until the input ends."""
@@ -129,6 +196,9 @@ class ConsoleChat:
 
     def next_line(self, prompt: str) -> str | None:
         """The next input line (for a follow-up question such as the SecretId), or None."""
+        if self.ask_line is not None:
+            line = self.ask_line(prompt)
+            return None if line is None else line.rstrip("\r\n")
         self.stdout.write(prompt)
         self.stdout.flush()
         line = next(self._lines, None)

@@ -4,6 +4,11 @@ Why this shape: a terminal shows what is typed and a piped script leaves its inp
 shell history, so the SecretKey comes from a hidden prompt (``getpass``) when a person sits at a
 terminal, or from ``TENCENTCLOUD_SECRET_KEY`` when input is piped, and from nowhere else. A line
 that carries a key pair is not used, and is echoed with the key blotted out.
+
+A SecretId with a typo is asked for again (:data:`SECRET_ID_TRIES` in all) rather than ending
+the check, since it is typed by hand from the Tencent Cloud console; a line with a key pair on
+it ends the check at once. The call to Tencent Cloud can take seconds, so a line says it is
+under way before it starts.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from handlers.catalogue import t
 from handlers.credentials.report import SECRET_ID, find_credentials, mask_secret_id
 
 SECRET_KEY_VARIABLE = "TENCENTCLOUD_SECRET_KEY"
+SECRET_ID_TRIES = 3
 
 
 class ConsoleSide(Protocol):
@@ -64,27 +70,37 @@ def collect_and_check(console: ConsoleSide, request: Reply) -> list[Reply]:
         return [Reply(kind="error", text=t(key, lang), private=True)]
 
     console.stdout.write(t("cred.console.intro", lang) + "\n")
-    line = console.next_line(t("cred.console.secret_id_prompt", lang))
-    if line is None or not line.strip():
-        return say("cred.console.cancelled")
-    secret_id = line.strip()
-    if not SECRET_ID.fullmatch(secret_id):
+    secret_id = ""
+    for attempt in range(1, SECRET_ID_TRIES + 1):
+        line = console.next_line(t("cred.console.secret_id_prompt", lang))
+        if line is None or not line.strip():
+            return say("cred.console.cancelled")
+        secret_id = line.strip()
+        if SECRET_ID.fullmatch(secret_id):
+            break
         if console.echo_input:
             console.stdout.write(f"> {redacted(line) if holds_key_pair(line) else '****'}\n")
-        return say("cred.console.not_a_secret_id")
+        if holds_key_pair(line) or attempt == SECRET_ID_TRIES:
+            return say("cred.console.not_a_secret_id")
+        console.stdout.write(t("console.secret_id_again", lang, left=SECRET_ID_TRIES - attempt)
+                             + "\n")
     if console.echo_input:
         console.stdout.write(f"> {mask_secret_id(secret_id)}\n")
     if console.read_secret is not None:
         try:
             secret_key = console.read_secret(t("cred.console.secret_key_prompt", lang))
         except (EOFError, KeyboardInterrupt):
-            return say("cred.console.cancelled")
+            secret_key = ""
+        if not secret_key.strip():  # Ctrl-C, Ctrl-D or an empty line: no key, no check
+            return say("console.key_cancelled")
     else:
         secret_key = console.environ.get(SECRET_KEY_VARIABLE, "")
         if not secret_key.strip():
             return say("cred.console.no_key")
         console.stdout.write(t("cred.console.key_from_env", lang) + "\n")
     environment = request.choices[0].value if request.choices else None
+    console.stdout.write(t("console.checking", lang, secret_id=mask_secret_id(secret_id)) + "\n")
+    console.stdout.flush()
     return check_for_case(console.dialogue, conversation=console.conversation,
                           user_id=console.user, user_name=console.user, secret_id=secret_id,
                           secret_key=secret_key, environment=environment)

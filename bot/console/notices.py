@@ -6,6 +6,12 @@ that line's replies, in a stable order, and once more when the input ends. A per
 terminal may sit idle for hours while a wait goes overdue, so there a background thread also
 ticks every ``interval_s`` seconds. Only this terminal's conversation is delivered here; waits of
 other conversations are still marked and reminded, and their platforms deliver them.
+
+Two people may work on one case from two terminals (one ``--conversation``, two ``--user``).
+Each console claims only what is for everyone on the case or for its own user: a notice for one
+admin (a finding no case claims, a message given up on) carries that admin as its ``actor`` in
+the outbox, and waits for that admin's console instead of showing in a colleague's window.
+At a terminal the prompt is prompt_toolkit's, which draws itself again below what is printed.
 """
 
 from __future__ import annotations
@@ -39,9 +45,12 @@ class ConsolePrinter:
 def console_scheduler(
     store: CaseStore, conversation: str, stdout: TextIO, *, prompt: str = "",
     clock: Clock | None = None, interval_s: float = 10.0, admins: Iterable[str] = (),
+    user: str | None = None,
 ) -> Scheduler:
+    """``user``: the person at this terminal; messages addressed to someone else stay queued."""
     route = Route(conversation, ConsolePrinter(stdout, prompt=prompt), plain_mention)
-    return Scheduler(store, routes=[route], interval_s=interval_s, clock=clock, admins=admins)
+    return Scheduler(store, routes=[route], interval_s=interval_s, clock=clock, admins=admins,
+                     recipient=user)
 
 
 def ticking(lines: Iterable[str], scheduler: Scheduler) -> Iterator[str]:

@@ -1,5 +1,13 @@
 """The credential check against Tencent Cloud: STS, CAM and essbasic through the official SDK.
 
+Which calls depend on where the key comes from. A test-environment key (E-Sign console,
+应用集成 › 测试联调 › 获取密钥) is E-Sign's own and works only at the test host, so only that host
+is asked, with the app ID (one call proves both); STS and CAM cannot answer for it, so the account,
+identity and policy lines are *skipped* with the reason. A production key of the CAM route (main
+account or sub-account) goes through STS, CAM and production essbasic. A production key from the
+E-Sign console (``key_owner == "console"``) is tried at STS first; if STS does not know it,
+production essbasic decides, and the STS/CAM lines are skipped.
+
 Why these three calls: STS ``GetCallerIdentity`` is the one call any valid key may make, and it
 says whose key it is; CAM ``ListAttachedUserAllPolicies`` (AttachType 0: direct and through
 groups) says whether a sub-account holds ``QcloudESSBASICFullAccess``; and essbasic
@@ -64,10 +72,19 @@ CAM_MAX_PAGES = 200
 
 _KEY_REJECTED = frozenset({"AuthFailure.SecretIdNotFound", "AuthFailure.SignatureFailure",
                            "AuthFailure.InvalidSecretId"})
+_KEY_UNKNOWN = frozenset({"AuthFailure.SecretIdNotFound", "AuthFailure.InvalidSecretId"})
+"""STS does not know the SecretId at all (a signature failure means it does: wrong SecretKey)."""
+_ESS_AUTH_FAILED = frozenset({"FailedOperation.AuthFail", "AuthFailure"})
+"""essbasic's own "authentication failed" (the key does not go with the app, or is wrong)."""
 _APP_NOT_FOUND = frozenset({"InvalidParameter.Application", "ResourceNotFound.Application",
-                            "ResourceNotFound.NotExistApplication"})
+                            "ResourceNotFound.NotExistApplication",
+                            "ResourceNotFound.ApplicationId"})
 _APP_REFUSED = frozenset({"OperationDenied.BannedApplication", "OperationDenied.NoApiAuth",
-                          "ResourceNotFound.ApplicationAuth"})
+                          "ResourceNotFound.ApplicationAuth",
+                          "UnauthorizedOperation.NoPermissionFeature",
+                          "UnauthorizedOperation.UnauthorizedOperationOrganization"})
+_STS_CAM_ONLY: tuple[CheckName, ...] = ("account_matches", "identity", "ess_policy")
+"""The checks only Tencent Cloud's STS and CAM can answer."""
 _DENIED = frozenset({"UnauthorizedOperation", "AuthFailure.UnauthorizedOperation"})
 
 
@@ -128,7 +145,7 @@ class _Answer:
     @property
     def authenticated(self) -> bool:
         """Tencent Cloud knew the key and checked its signature (whatever it said next)."""
-        return self.network is None and (
+        return self.network is None and self.code not in _ESS_AUTH_FAILED and (
             self.ok or not (self.code or "").startswith(("AuthFailure.SecretId",
                                                           "AuthFailure.Signature",
                                                           "AuthFailure.InvalidSecretId",
@@ -169,26 +186,45 @@ class TencentCloudCredentialChecker:
         if not SECRET_KEY.fullmatch(request.secret_key.get_secret_value()):
             return _all_depend(_result("key_valid", "fail", "cred.key.bad_secret_key"),
                                "cred.depends.key"), None
+        if request.environment == "test":
+            # Test keys are E-Sign's own: only the test host knows them, STS never sees them.
+            return self._esign_key(request, "test"), None
         sts = self._call_sts(request)
         if sts.ok:
             identity = _identity(sts.value)
             return self._with_identity(request, identity), identity
-        ess = None
-        if request.environment == "test" and sts.code in _KEY_REJECTED and request.app_id:
-            # Keys of the E-Sign joint-debugging environment may not be Tencent Cloud keys at all.
-            ess = self._call_ess(request, "test")
-        if ess is not None and ess.authenticated:
-            return {
-                "key_valid": _result("key_valid", "pass", "cred.key.pass_test"),
-                "account_matches": _result("account_matches", "unknown", "cred.account.test_key"),
-                "identity": _result("identity", "unknown", "cred.identity.test_key"),
-                "ess_policy": _ess_policy_from_ess(ess) or _result(
-                    "ess_policy", "unknown", "cred.policy.test_key"),
-                "app_id": self._app_result(request, ess),
-            }, None
+        if request.key_owner == "console" and sts.code in _KEY_UNKNOWN:
+            return self._esign_key(request, "console"), None
         key = _failure("key_valid", sts, fail=sts.code in _KEY_REJECTED)
         return _all_depend(key, "cred.depends.key" if key.status == "fail"
                            else "cred.depends.key_unknown"), None
+
+    def _esign_key(self, request: CredentialRequest, route: str) -> Results:
+        """A key only E-Sign can judge (``route``: ``test``, or ``console`` for production):
+        one essbasic call with the app ID decides the key and the app ID together; the checks
+        only STS and CAM answer are skipped, each saying why."""
+        skipped = {name: _result(name, "skipped", f"cred.skip.{route}.{name}")
+                   for name in _STS_CAM_ONLY}
+        if not request.app_id:
+            return {"key_valid": _result("key_valid", "unknown", f"cred.key.needs_app_id_{route}"),
+                    **skipped, "app_id": _result("app_id", "unknown", "cred.app.no_app_id")}
+        environment = "test" if route == "test" else "prod"
+        ess = self._call_ess(request, environment)
+        if ess.authenticated:
+            # E-Sign's own refusal of the key settles the policy line even here.
+            skipped["ess_policy"] = _ess_policy_from_ess(ess) or skipped["ess_policy"]
+            return {"key_valid": _result("key_valid", "pass", f"cred.key.pass_{route}"),
+                    **skipped, "app_id": self._app_result(request, ess, probe_other=False)}
+        if ess.network is not None:
+            key = _failure("key_valid", ess, fail=False)
+            return _all_depend(key, "cred.depends.key_unknown")
+        if ess.code in _KEY_UNKNOWN:
+            detail = "cred.key.test_unknown" if route == "test" else "cred.key.unknown_everywhere"
+            key = _result("key_valid", "fail", detail, code=ess.code, request_id=ess.request_id)
+        else:
+            key = _failure("key_valid", ess, fail=ess.code in _KEY_REJECTED | _ESS_AUTH_FAILED)
+        return _all_depend(key, "cred.depends.key" if key.status == "fail"
+                           else "cred.depends.key_unknown")
 
     def _with_identity(self, request: CredentialRequest, identity: Identity) -> Results:
         results: Results = {
@@ -242,11 +278,18 @@ class TencentCloudCredentialChecker:
                            group="、".join(dict.fromkeys(groups)))
         return _result("ess_policy", "fail", "cred.policy.missing", uin=identity.uin)
 
-    def _app_result(self, request: CredentialRequest, ess: _Answer) -> CheckResult:
+    def _app_result(self, request: CredentialRequest, ess: _Answer, *,
+                    probe_other: bool = True) -> CheckResult:
+        """The app ID's line from essbasic's answer. ``probe_other``: on "no such app", ask the
+        other environment whether it is there (useless for an E-Sign key, which is valid in
+        one environment only)."""
         environment = request.environment
         if ess.ok:
             return _result("app_id", "pass", "cred.app.pass", app_id=request.app_id,
                            environment=environment)
+        if ess.code in _APP_NOT_FOUND and not probe_other:
+            return _result("app_id", "fail", "cred.app.not_found", app_id=request.app_id,
+                           environment=environment, code=ess.code, request_id=ess.request_id)
         if ess.code in _APP_NOT_FOUND:
             other = "prod" if environment == "test" else "test"
             probe = self._call_ess(request, other)
@@ -265,6 +308,9 @@ class TencentCloudCredentialChecker:
             return _result("app_id", "unknown", "cred.app.key_denied")
         if ess.code in _KEY_REJECTED:
             return _result("app_id", "fail", "cred.app.key_wrong_env", environment=environment,
+                           request_id=ess.request_id)
+        if ess.code in _ESS_AUTH_FAILED:
+            return _result("app_id", "fail", code_detail(ess.code or ""), code=ess.code,
                            request_id=ess.request_id)
         return _failure("app_id", ess, fail=False)
 

@@ -40,6 +40,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="E-Sign environment: test (joint debugging) or prod")
     parser.add_argument("--uin", help="the main account's UIN the key should belong to")
     parser.add_argument("--app-id", help="the 32-character E-Sign app ID (应用号)")
+    parser.add_argument("--key-owner", choices=["main", "sub", "console"],
+                        help="where the key comes from: the main account or a sub-account (CAM), "
+                             "or the E-Sign console (应用集成 > 获取密钥), which STS may not know")
     parser.add_argument("--secret-id", default=os.environ.get(SECRET_ID_VARIABLE),
                         help="the SecretId, AKID... (default: $TENCENTCLOUD_SECRET_ID)")
     parser.add_argument("--secret-key", help=argparse.SUPPRESS)  # only to refuse it, unechoed
@@ -75,6 +78,8 @@ def run(args: argparse.Namespace, *, stdin: TextIO | None = None, stdout: TextIO
             answers["app_id"] = validators.app_id(args.app_id, {})
     except Invalid as problem:
         return refuse(problem.key, **problem.params)
+    if args.key_owner:
+        answers["key_owner"] = args.key_owner
     secret_key = environ.get(SECRET_KEY_VARIABLE, "").strip()
     if not secret_key:
         if not stdin.isatty():

@@ -17,6 +17,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from bot.files import ocr
 from bot.files.workbook import (
     build_application_workbook,
     file_name,
@@ -121,3 +122,10 @@ class ApplicationFileBuilder:
         self, answers: Mapping[str, Any], images: Sequence[PackageImage], today: date
     ) -> OutFile:
         return build_materials_package(answers, images, today)
+
+    # The LicenceReader capability (handlers/files/licence_check.py), read inline like the files.
+    def licence_reading(self) -> bool:
+        return ocr.available()
+
+    def read_licence(self, image: bytes) -> list[str] | None:
+        return ocr.read_lines(image)

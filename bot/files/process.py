@@ -10,6 +10,11 @@ no event loop to protect.
 
 The child is started with ``spawn`` (never ``fork``: the server has threads), on first use or by
 :meth:`start`; a child that died is replaced at the next build, and that build is retried once.
+
+Licence photos (the ``ocr`` extra, :mod:`bot.files.ocr`) are read in a second child of the same
+kind, started at the first photo: a read takes about a second and holds ~300 MB of models and
+buffers, so in the files child it would keep every workbook waiting behind it and make that
+child as large as the reader for good.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from typing import Any, TypeVar
 
+from bot.files import ocr
 from bot.files.materials import build_materials_package
 from bot.files.workbook import build_application_workbook
 from handlers.services import PackageImage
@@ -71,6 +77,7 @@ class FileBuilderProcess:
     def __init__(self, workers: int = 1) -> None:
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
+        self._reader: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
         self._closed = False
 
@@ -81,6 +88,14 @@ class FileBuilderProcess:
                     self.workers, mp_context=multiprocessing.get_context("spawn"),
                     initializer=_start_child, initargs=(os.getpid(),))
             return self._executor
+
+    def _reader_pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._reader is None:
+                self._reader = ProcessPoolExecutor(
+                    1, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_child, initargs=(os.getpid(),))
+            return self._reader
 
     def _run(self, build: Callable[..., T], *args: Any) -> T:
         for attempt in (1, 2):
@@ -136,8 +151,10 @@ class FileBuilderProcess:
         with self._lock:
             self._closed = True
             executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+            reader, self._reader = self._reader, None
+        for pool in (executor, reader):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
     # -- ApplicationFiles --------------------------------------------------------------------
     def application_workbook(self, answers: Mapping[str, Any], today: date) -> OutFile:
@@ -147,3 +164,23 @@ class FileBuilderProcess:
         self, answers: Mapping[str, Any], images: Sequence[PackageImage], today: date
     ) -> OutFile:
         return self._run(build_materials_package, dict(answers), list(images), today)
+
+    # -- LicenceReader (handlers/files/licence_check.py) ---------------------------------------
+    def licence_reading(self) -> bool:
+        return ocr.available()
+
+    def read_licence(self, image: bytes) -> list[str] | None:
+        """The photo's lines of text, read in the reader child (None without the extra). A
+        reader that died (out of memory on a huge photo) is replaced at the next photo; this
+        one counts as unreadable rather than being tried again."""
+        if not ocr.available():
+            return None
+        pool = self._reader_pool()
+        try:
+            return pool.submit(ocr.read_lines, image).result()
+        except BrokenProcessPool:
+            log.warning("the licence-reading process died; a new one starts with the next photo")
+            with self._lock:
+                if self._reader is pool:
+                    self._reader = None
+            return []

@@ -76,11 +76,14 @@ from handlers.catalogue import t
 from handlers.commands import parse_command
 from handlers.credentials.secret_shapes import looks_like_secret
 from handlers.dialogue import Outcome
+from handlers.flow import steps_for_field
 from storage.slack_threads import SlackCase
 
 if TYPE_CHECKING:
     from bot.background import Background
 
+_APP_ID_STEPS = frozenset(step.name for step in steps_for_field("app_id"))
+"""The questions an app ID answers (32 letters and digits, shaped like a SecretKey)."""
 log = logging.getLogger("esignbot.slack")
 THREAD_WAIT_TRIES = 15
 THREAD_WAIT_SECONDS = 0.1
@@ -388,7 +391,7 @@ class SlackPlatform:
         if not dm and thread_ts and known is not None and known.thread_ts is None:
             known = await self._thread_recorded(where.conversation, known)
         in_case = dm or (known is not None and thread_ts is not None and thread_ts == known.thread_ts)
-        app_id_open = known is not None and known.current_step == "app_id" and in_case
+        app_id_open = known is not None and known.current_step in _APP_ID_STEPS and in_case
         if not dm and looks_like_secret(text, app_id_expected=app_id_open):
             # Anyone in the channel saw it: not used, and its poster told privately to rotate.
             # (In a DM the dialogue itself decides: a SecretId with its key there is a check.)

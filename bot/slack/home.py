@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.render import escape, mrkdwn
 from handlers import flow
 from handlers.catalogue import t
-from handlers.render import DISPLAY_ZONE, display_value, local_time, progress_text
+from handlers.render import DISPLAY_ZONE, display_value, local_time, progress_text, stage_title
 from handlers.reviews.status import open_wait_line
 from handlers.status import STAGE_ICONS, stage_state
 from storage import AnswerRecord, CaseRecord, CaseStore
@@ -56,7 +56,7 @@ def _case_blocks(item: HomeCase, today: date, lang: str) -> list[dict[str, Any]]
         escape(progress_text(values, lang)),
     ]
     lines += [
-        t("slack.home_stage", lang, icon=STAGE_ICONS[state], stage=t(f"stage.{stage}", lang),
+        t("slack.home_stage", lang, icon=STAGE_ICONS[state], stage=stage_title(stage, values, lang),
           state=t(f"stage_state.{state}", lang))
         for stage in flow.STAGES
         for state in [stage_state(stage, current, values)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import inspect
+import os
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol
@@ -98,8 +99,12 @@ def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Hook] = (),
 
     async def healthz(request: Request) -> JSONResponse:
         ok, checks = await health.run()
+        # "worker": which process answered. With ``serve --workers N`` each request reaches one
+        # worker, and its checks are that worker's own (its scheduler, its file-building child)
+        # plus the shared database.
         return JSONResponse({"ok": ok, "platforms": [p.name for p in platforms],
-                             "checks": checks}, status_code=200 if ok else 503)
+                             "worker": os.getpid(), "checks": checks},
+                            status_code=200 if ok else 503)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

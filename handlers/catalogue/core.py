@@ -11,14 +11,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     # -- stages ---------------------------------------------------------------------------
     "stage.1": ("第 1 步：腾讯云企业账号与对公打款认证", "Stage 1: Tencent Cloud enterprise account, verified by bank transfer"),
     "stage.2": ("第 2 步：腾讯电子签补充实名认证", "Stage 2: supplementary real-name verification at E-Sign"),
-    "stage.3": ("第 3 步：申请应用号与接口白名单", "Stage 3: apply for the app ID and the interface whitelist"),
-    "stage.4": ("第 4 步：获取 API 密钥（SecretId / SecretKey）", "Stage 4: API keys (SecretId / SecretKey)"),
+    "stage.3": ("第 3 步：应用号（控制台创建或邮件申请）与接口白名单", "Stage 3: the app ID (made in the console, or applied for by email) and the interface whitelist"),
+    "stage.4": ("第 4 步：获取 API 密钥（SecretId / SecretKey）并验证可用", "Stage 4: API keys (SecretId / SecretKey), checked to work"),
+    "stage.1.test_console": ("第 1 步：测试企业（控制台 应用集成 > 测试联调）", "Stage 1: the test enterprise (console 应用集成 > 测试联调)"),
+    "stage.2.test_console": ("第 2 步：补充实名认证（测试企业不需要）", "Stage 2: supplementary real-name verification (not needed for a test enterprise)"),
     "stage_state.done": ("已完成", "done"),
     "stage_state.current": ("进行中", "current"),
     "stage_state.waiting": ("等待腾讯审核/打款", "waiting on Tencent"),
     "stage_state.pending": ("未开始", "not started"),
+    "stage_state.not_needed": ("不需要", "not needed"),
     # -- field labels ---------------------------------------------------------------------
     "field.environment": ("环境", "environment"),
+    "field.app_id_route": ("接入路线（控制台或邮件）", "route (console or email)"),
+    "field.test_enterprise": ("测试企业", "test enterprise"),
     "field.has_verified_account": ("已有完成对公打款认证的企业账号", "verified enterprise account"),
     "field.transfer_status": ("对公打款认证进度", "bank-transfer verification"),
     "field.uin": ("主账号 UIN", "main account UIN"),
@@ -45,9 +50,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "field.app_status": ("应用号申请进度", "app ID application"),
     "field.app_id": ("应用号", "app ID"),
     "field.key_owner": ("API 密钥所属账号", "key owner"),
+    "field.key_check": ("密钥验证", "key check"),
     # -- options --------------------------------------------------------------------------
     "opt.environment.test": ("测试环境（联调）", "test (joint debugging)"),
     "opt.environment.prod": ("正式环境", "production"),
+    "opt.app_id_route.console": ("控制台自助创建（应用集成，几分钟，无需审核）", "in the console, self-service (应用集成; minutes, no review)"),
+    "opt.app_id_route.email": ("邮件申请（指引中的 Excel 发到 " + CONTACT + "，等待资质审核）", "by email (the guide's Excel to " + CONTACT + ", then the qualification review)"),
+    "opt.test_enterprise.not_yet": ("还没有创建", "not created yet"),
+    "opt.test_enterprise.created": ("已创建并完成认证", "created and verified"),
     "opt.has_verified_account.yes": ("是，已完成对公打款认证", "yes, already verified by bank transfer"),
     "opt.has_verified_account.no": ("否，需要注册或认证", "no, we still need to register or verify"),
     "opt.transfer_status.not_started": ("还没提交银行账户信息", "bank details not submitted yet"),
@@ -71,11 +81,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "opt.app_type.微信小程序": ("微信小程序", "WeChat Mini Program (微信小程序)"),
     "opt.app_type.H5": ("H5", "H5"),
     "opt.app_type.其他": ("其他", "Other (其他)"),
-    "opt.whitelist_interfaces.VerifyUser": ("VerifyUser", "VerifyUser"),
-    "opt.whitelist_interfaces.CreateUserAndSeal": ("CreateUserAndSeal", "CreateUserAndSeal"),
-    "opt.whitelist_interfaces.VerifySubOrganization": ("VerifySubOrganization", "VerifySubOrganization"),
-    "opt.whitelist_interfaces.CreateSubOrganizationAndSeal": ("CreateSubOrganizationAndSeal", "CreateSubOrganizationAndSeal"),
-    "opt.whitelist_interfaces.CreateServerFlowSign": ("CreateServerFlowSign", "CreateServerFlowSign"),
+    "opt.whitelist_interfaces.ChannelCreateFlowReminds": ("合同催办 ChannelCreateFlowReminds", "contract reminders: ChannelCreateFlowReminds"),
+    "opt.whitelist_interfaces.ChannelCreateFlowGroupByFiles": ("合同组企业授权签署 ChannelCreateFlowGroupByFiles / ChannelCreateFlowGroupByTemplates", "enterprise-authorised signing in contract groups: ChannelCreateFlowGroupByFiles / ChannelCreateFlowGroupByTemplates"),
+    "opt.whitelist_interfaces.ChannelCreateUserAutoSignEnableUrl": ("个人自动签（处方单等）ChannelCreateUserAutoSignEnableUrl、ChannelDescribeUserAutoSignStatus、ChannelDisableUserAutoSign", "personal auto-sign (prescriptions and the like): ChannelCreateUserAutoSignEnableUrl, ChannelDescribeUserAutoSignStatus, ChannelDisableUserAutoSign"),
+    "opt.whitelist_interfaces.ChannelDescribeSignFaceVideo": ("H5 签署认证视频 ChannelDescribeSignFaceVideo", "the face-verification video of an H5 signing: ChannelDescribeSignFaceVideo"),
+    "opt.whitelist_interfaces.VerifyUser": ("VerifyUser（旧版 API 2020-12-22）", "VerifyUser (legacy API 2020-12-22)"),
+    "opt.whitelist_interfaces.CreateUserAndSeal": ("CreateUserAndSeal（旧版 API 2020-12-22）", "CreateUserAndSeal (legacy API 2020-12-22)"),
+    "opt.whitelist_interfaces.VerifySubOrganization": ("VerifySubOrganization（旧版 API 2020-12-22）", "VerifySubOrganization (legacy API 2020-12-22)"),
+    "opt.whitelist_interfaces.CreateSubOrganizationAndSeal": ("CreateSubOrganizationAndSeal（旧版 API 2020-12-22）", "CreateSubOrganizationAndSeal (legacy API 2020-12-22)"),
+    "opt.whitelist_interfaces.CreateServerFlowSign": ("CreateServerFlowSign（旧版 API 2020-12-22）", "CreateServerFlowSign (legacy API 2020-12-22)"),
     "opt.whitelist_interfaces.FaceVerification": ("人脸核身（SDK 或 H5，需提前报备）", "face verification by SDK or H5 (announce in advance)"),
     "opt.app_status.not_sent": ("还没发送申请邮件", "application email not sent yet"),
     "opt.app_status.sent": ("已发送，等待审核", "sent, waiting for the review"),
@@ -83,10 +97,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "opt.app_status.rejected": ("被驳回", "rejected"),
     "opt.key_owner.main": ("主账号", "the main account"),
     "opt.key_owner.sub": ("子账号（绑定 QcloudESSBASICFullAccess 策略）", "a sub-account holding QcloudESSBASICFullAccess"),
+    "opt.key_owner.console": ("电子签控制台 应用集成 > 生产运行 > 获取密钥", "the E-Sign console: 应用集成 > 生产运行 > 获取密钥"),
+    "opt.key_check.later": ("稍后再检查", "I will check later"),
+    "opt.key_check.passed": ("已通过检查", "passed a check"),
     "opt.confirm.yes": ("确认取消", "yes, cancel the case"),
     "opt.confirm.no": ("不取消", "no, keep it"),
     # -- questions ------------------------------------------------------------------------
     "q.environment": ("这次接入用于哪个环境？", "Which environment is this onboarding for?"),
+    "q.test_route": ("测试环境怎么开通？", "How will you set up the test environment?"),
+    "q.test_enterprise": ("测试企业创建好了吗？", "Is the test enterprise created?"),
+    "q.app_id_route": ("应用号怎么获取？", "How will you get the app ID?"),
+    "q.console_app_id": ("请粘贴控制台里刚创建的应用号（32 位字母和数字）。", "Paste the app ID (应用号) the console just created (32 letters and digits)."),
+    "q.key_check": ("现在检查密钥吗？回复「检查」（我会私下询问 SecretId 和 SecretKey），或选「稍后再检查」。", "Check the keys now? Reply 'check' (I will ask for the SecretId and SecretKey privately), or choose 'I will check later'."),
     "q.has_verified_account": ("你们是否已有完成对公打款认证的腾讯云企业账号？", "Do you already have a Tencent Cloud enterprise account that finished bank-transfer verification?"),
     "q.transfer_status": ("对公打款认证进行到哪一步了？", "Where are you with the bank-transfer verification?"),
     "q.uin": ("腾讯云主账号的 UIN 是多少？（纯数字，例如 100016315204；控制台右上角 > 账号信息）", "What is the Tencent Cloud main account's UIN? (digits only, e.g. 100016315204; console top right > 账号信息)"),
@@ -103,24 +125,32 @@ TEXTS: dict[str, tuple[str, str]] = {
     "q.operator_id_number": ("经营者身份证号码？（18 位）", "What is the operator's resident ID number (18 characters)?"),
     "q.contact_name": ("组织联系人姓名？", "Who is the organisation's contact person?"),
     "q.contact_phone": ("联系人的联系方式？（手机或带区号的固话，可带分机）", "The contact's phone number? (mobile, or landline with area code and optional extension)"),
-    "q.operator_phone": ("经营者的联系方式？（手机或带区号的固话）", "The operator's phone number? (mobile, or landline with area code)"),
+    "q.operator_phone": ("经营者联系方式？（手机或带区号的固话）", "The operator's phone number? (mobile, or landline with area code)"),
     "q.org_email": ("组织邮箱？", "The organisation's email address?"),
     "q.license_image": ("请上传多合一营业执照的照片（JPEG 或 PNG，10 MB 以内）。", "Please upload a photo of the all-in-one business licence (JPEG or PNG, up to 10 MB)."),
     "q.individual_license_image": ("请上传营业执照的照片（JPEG 或 PNG，10 MB 以内）。", "Please upload a photo of the business licence (JPEG or PNG, up to 10 MB)."),
-    "q.certificate_image": ("请上传与证件类型对应的证件照片（JPEG 或 PNG，10 MB 以内）。", "Please upload a photo of the certificate you chose (JPEG or PNG, up to 10 MB)."),
-    "q.org_code_image": ("请上传组织机构代码证或社会团体登记证书的照片（JPEG 或 PNG，10 MB 以内）。", "Please upload a photo of the organisation-code certificate or the social-group registration certificate (JPEG or PNG, up to 10 MB)."),
+    "q.certificate_image": ("请上传证件照片（与所选证件类型一致；JPEG 或 PNG，10 MB 以内）。", "Please upload a photo of the certificate you chose (JPEG or PNG, up to 10 MB)."),
+    "q.org_code_image": ("请上传证件照片：组织机构代码证或社会团体登记证书（JPEG 或 PNG，10 MB 以内）。", "Please upload a photo of the organisation-code certificate or the social-group registration certificate (JPEG or PNG, up to 10 MB)."),
     "q.realname_status": ("补充实名认证进行到哪一步了？", "Where are you with the supplementary real-name verification?"),
     "q.app_name": ("应用名称是什么？（例如：微信）", "What is the app's name? (for example: 微信)"),
     "q.app_type": ("应用类型是？", "What type of app is it?"),
     "q.app_description": ("请用一句话介绍这个应用（100 个字符以内）。", "Describe the app in a sentence (at most 100 characters)."),
-    "q.whitelist_interfaces": ("需要开通哪些白名单接口？可多选，用逗号分隔编号；不需要请回复「无」或 skip。", "Which whitelist-only interfaces do you need? Several numbers separated by commas; reply 'none' or skip if you need none."),
+    "q.whitelist_interfaces": ("需要开通哪些白名单功能？回复编号或接口名。", "Which whitelist-only features do you need? Reply with their numbers or interface names."),
     "q.app_status": ("应用号申请进行到哪一步了？", "Where are you with the app ID application?"),
     "q.app_id": ("请粘贴审核通过邮件里的应用号（32 位字母和数字）。", "Paste the app ID (应用号) from the approval email (32 letters and digits)."),
-    "q.key_owner": ("API 密钥用主账号还是子账号？", "Will the API keys belong to the main account or a sub-account?"),
+    "q.key_owner": ("正式环境的 API 密钥从哪里获取？", "Where will the production API keys come from?"),
     # -- intros: the console steps, at the moment they are needed --------------------------
     "intro.environment": (
-        "联调测试使用单独的测试账号：可联系销售，或发邮件到 " + CONTACT + "，写明应用名称、应用简介、应用类型（例如 XX_test、XX测试专用、PC Web），测试账号会通过邮件发给你们。",
-        "Joint debugging uses a separate test account: ask your sales contact, or email " + CONTACT + " with the app name, description and type (for example XX_test, XX测试专用, PC Web); the test account arrives by email.",
+        "联调（测试）与正式是两个隔离的环境：回调地址、API 密钥和应用号只在创建它的环境里有效。测试企业、测试应用号和测试密钥都在电子签控制台 应用集成 > 测试联调 中自助获取（文档：https://cloud.tencent.com/document/product/1323/83102）。",
+        "Joint debugging (test) and production are two isolated environments: a callback address, an API key and an app ID work only in the environment they were made in. The test enterprise, test app ID and test keys all come from the E-Sign console's 应用集成 > 测试联调 (docs: https://cloud.tencent.com/document/product/1323/83102).",
+    ),
+    "intro.test_route": (
+        "今天的控制台路线：在 应用集成 > 测试联调 扫码创建测试企业、创建测试应用、复制应用号、获取密钥，几分钟完成，不需要对公打款、补充实名或应用号审核。指引路线：和正式环境一样走对公打款、实名审核和 Excel 邮件申请（客户经理另有安排时选它）。",
+        "Today's console route: in 应用集成 > 测试联调, scan to create the test enterprise, create the test app, copy its app ID and get its keys, in minutes, with no bank transfer, real-name review or app-ID review. The guide's route: bank transfer, real-name review and the Excel by email, as for production (choose it if your account manager arranged it).",
+    ),
+    "intro.test_enterprise": (
+        "创建测试企业：电子签控制台 > 应用集成 > 测试联调，用微信扫码，在小程序中完成指定测试企业的认证（点「下一步」）。扫码的人会成为测试企业的管理员，所以请让负责联调的同事来扫。测试企业不需要对公打款，也不需要补充实名。文档：https://cloud.tencent.com/document/product/1323/83102",
+        "Creating the test enterprise: E-Sign console > 应用集成 > 测试联调, scan the code with WeChat and finish the designated test enterprise's verification in the mini program (tap 下一步). Whoever scans becomes the test enterprise's administrator, so let the person who runs the joint debugging scan. No bank transfer and no supplementary real-name verification for it. Docs: https://cloud.tencent.com/document/product/1323/83102",
     ),
     "intro.has_verified_account": (
         "接入腾讯电子签集成版需要一个完成对公打款认证的腾讯云企业账号。已有的话可以跳过注册。",
@@ -128,75 +158,119 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "intro.transfer_status": (
         "注册并认证企业账号的步骤：\n"
-        "1. 在腾讯云官网注册企业账号（可微信扫码）。\n"
-        "2. 控制台 > 账号信息 > 基本信息 > 认证状态 > 提交认证；选择「企业认证」>「开始企业认证」。\n"
+        "1. 在腾讯云官网注册企业账号（可微信扫码）：https://cloud.tencent.com/register（其他注册方式：https://cloud.tencent.com/document/product/378/17985）。\n"
+        "2. 控制台 > 账号信息（https://console.cloud.tencent.com/developer）> 基本信息 > 认证状态 > 提交认证；选择「企业认证」>「开始企业认证」。\n"
         "3. 选择证照类型，上传彩色证照照片，填写企业名称、机构代码、通讯地址。\n"
         "4. 认证方式选择「企业对公打款认证」。\n"
         "5. 填写对公账户名、开户银行、银行所在地、开户支行名称。\n"
         "之后腾讯云会在 1–3 个工作日内向该账户汇入 0.01–0.99 元的随机金额。",
         "Registering and verifying the enterprise account:\n"
-        "1. Register a Tencent Cloud enterprise account (WeChat QR code or other ways).\n"
-        "2. Console > 账号信息 > 基本信息 > 认证状态 > 提交认证; choose 企业认证 > 开始企业认证.\n"
+        "1. Register a Tencent Cloud enterprise account (WeChat QR code or other ways): https://cloud.tencent.com/register (other ways: https://cloud.tencent.com/document/product/378/17985).\n"
+        "2. Console > 账号信息 (https://console.cloud.tencent.com/developer) > 基本信息 > 认证状态 > 提交认证; choose 企业认证 > 开始企业认证.\n"
         "3. Choose the certificate type, upload a colour photo of it, fill in 企业名称, 机构代码, 通讯地址.\n"
         "4. Choose 企业对公打款认证 (bank-transfer verification).\n"
         "5. Enter the corporate account: 对公账户名, 开户银行, 银行所在地, 开户支行名称.\n"
         "Tencent Cloud then transfers a random 0.01–0.99 CNY to that account within 1–3 working days.",
     ),
     "intro.uin": (
-        "第 3 步的申请表需要主账号的 UIN。",
-        "The stage 3 application form needs the main account's UIN.",
+        "指引的申请表需要主账号的 UIN（控制台 > 账号信息：https://console.cloud.tencent.com/developer）。",
+        "The guide's application form needs the main account's UIN (console > 账号信息: https://console.cloud.tencent.com/developer).",
     ),
     "intro.realname_route": (
-        "完成对公打款认证后，还要在腾讯电子签完成补充实名认证，审核需 1–3 个工作日，结果通过邮件通知。线上：登录腾讯电子签官网 > 企业信息 > 立即认证。线下：把材料发到 " + CONTACT + "（或交给客户经理）。",
-        "After bank-transfer verification, E-Sign needs a supplementary real-name verification; the review takes 1–3 working days and the result comes by email. Online: log in at the E-Sign site > 企业信息 > 立即认证. Offline: email the materials to " + CONTACT + " (or give them to your account manager).",
+        "完成对公打款认证后，还要在腾讯电子签完成补充实名认证，审核需 1–3 个工作日，结果通过邮件通知。线上：登录腾讯电子签官网（https://ess.tencent.cn/）> 企业信息 > 立即认证。线下：把材料发到 " + CONTACT + "（或交给客户经理）。",
+        "After bank-transfer verification, E-Sign needs a supplementary real-name verification; the review takes 1–3 working days and the result comes by email. Online: log in at the E-Sign site (https://ess.tencent.cn/) > 企业信息 > 立即认证. Offline: email the materials to " + CONTACT + " (or give them to your account manager).",
     ),
     "intro.org_type": (
         "线下认证需要的材料取决于组织类型，我会逐项收集并校验。",
         "The offline materials depend on the organisation type; I will collect and check each one.",
     ),
     "intro.realname_status.online": (
-        "线上补充实名：用腾讯云企业账号登录腾讯电子签官网 (ess.tencent.cn)，进入「企业信息」，单击「立即认证」，填写后提交审核。",
-        "Online: log in at the E-Sign site (ess.tencent.cn) with the Tencent Cloud enterprise account, open 企业信息, click 立即认证, fill it in and submit for review.",
+        "线上补充实名：用腾讯云企业账号登录腾讯电子签官网（https://ess.tencent.cn/），进入「企业信息」（https://ess.tencent.cn/company-info），单击「立即认证」，填写后提交审核。",
+        "Online: log in at the E-Sign site (https://ess.tencent.cn/) with the Tencent Cloud enterprise account, open 企业信息 (https://ess.tencent.cn/company-info), click 立即认证, fill it in and submit for review.",
     ),
     "intro.realname_status.offline": (
         "材料已齐。请把以上材料和证照照片发邮件到 " + CONTACT + "（或交给客户经理）。审核需 1–3 个工作日，结果通过邮件通知。",
         "The materials are complete. Email them with the licence image to " + CONTACT + " (or give them to your account manager). The review takes 1–3 working days; the result comes by email.",
     ),
+    "intro.app_id_route": (
+        "应用号有两种获取方式：\n"
+        "· 控制台（今天的方式）：电子签控制台 > 应用集成 > 添加第三方应用 > 创建应用 > 确定，应用号立即生成，无需审核和等待。\n"
+        "· 邮件（指引的方式）：把 Excel 申请表发到 " + CONTACT + "，资质审核通过后通过邮件收到应用号。客户经理要求走邮件时选它。",
+        "There are two ways to get the app ID:\n"
+        "· The console (today's way): E-Sign console > 应用集成 > 添加第三方应用 > 创建应用 > 确定; the app ID appears at once, with no review and no wait.\n"
+        "· Email (the guide's way): the Excel application form to " + CONTACT + "; the app ID arrives by email after the qualification review. Choose it if your account manager asked for it.",
+    ),
     "intro.app_name": (
-        "实名认证通过后，需要把一份 Excel（Uin、企业名称、应用名称、应用类型、应用简介）发邮件到 " + CONTACT + " 申请应用号。我来收集这几项。",
-        "After real-name verification, an Excel file (Uin, 企业名称, 应用名称, 应用类型, 应用简介) is emailed to " + CONTACT + " to apply for the app ID. Let me collect those.",
+        "接下来是应用的名称、类型和简介：控制台创建应用时要填，邮件申请的 Excel（Uin、企业名称、应用名称、应用类型、应用简介）里也要写。申请表随时可以用「表格」生成。",
+        "Next, the app's name, type and description: the console asks for them when the app is created, and the emailed Excel (Uin, 企业名称, 应用名称, 应用类型, 应用简介) lists them. Reply 'excel' at any time for the workbook.",
+    ),
+    "intro.console_app_id": (
+        "在电子签控制台 > 应用集成 > 添加第三方应用 > 创建应用 > 确定（测试环境在 测试联调 下操作），应用号会立即显示，复制它。文档：https://cloud.tencent.com/document/product/1323/83102",
+        "In the E-Sign console > 应用集成 > 添加第三方应用 > 创建应用 > 确定 (for the test environment, under 测试联调), the app ID shows at once; copy it. Docs: https://cloud.tencent.com/document/product/1323/83102",
     ),
     "intro.whitelist_interfaces": (
-        "部分接口需要开通白名单（腾讯电子签文档 53858），需要的话在申请邮件中写明。",
-        "Some interfaces need a whitelist (E-Sign doc 53858); if you need them, the application email names them.",
+        "部分功能需要开白名单，现在通过客户经理逐项申请。下面先列出当前 API（2021-05-26）中标为白名单的功能，再列出指引中的五个接口（只存在于旧版 API 2020-12-22，白名单列表：https://cloud.tencent.com/document/product/1420/53858）。列表外的接口名也可以直接写，我会按 SDK 的接口名核对。",
+        "Some features need a whitelist, asked for today through your account manager, feature by feature. Listed first are the current API's (2021-05-26) whitelist-only features, then the guide's five interfaces (legacy API 2020-12-22 only; the list: https://cloud.tencent.com/document/product/1420/53858). You may also type any other interface's name; I check it against the SDK's action names.",
     ),
     "intro.app_status": (
         "请把申请表发邮件到 " + CONTACT + "。资质审核通过后，你们会通过邮件收到应用号。",
         "Email the application form to " + CONTACT + ". After the qualification review, the app ID arrives by email.",
     ),
     "intro.key_owner": (
-        "最后一步：拿到 SecretId 和 SecretKey。主账号或绑定了 QcloudESSBASICFullAccess 策略的子账号都可以。",
-        "Last step: get a SecretId and SecretKey, from the main account or from a sub-account holding the QcloudESSBASICFullAccess policy.",
+        "最后一步：拿到 SecretId 和 SecretKey。三种来源：电子签控制台 应用集成 > 生产运行 > 获取密钥；或指引的方式，腾讯云主账号或绑定了 QcloudESSBASICFullAccess 策略的子账号的 API 密钥（https://console.cloud.tencent.com/cam/capi）。",
+        "Last stage: get a SecretId and SecretKey. Three sources: the E-Sign console's 应用集成 > 生产运行 > 获取密钥; or, as the guide says, an API key of the Tencent Cloud main account or of a sub-account holding the QcloudESSBASICFullAccess policy (https://console.cloud.tencent.com/cam/capi).",
+    ),
+    "intro.test_keys": (
+        "最后一步：测试环境的密钥在电子签控制台 应用集成 > 测试联调 > 获取密钥。测试密钥只能调用测试环境（essbasic.test.ess.tencent.cn），腾讯云 CAM 密钥在测试环境不能用。拿到后回复「检查」，我会用测试环境的一次调用同时验证密钥和应用号。",
+        "Last stage: the test environment's keys are in the E-Sign console's 应用集成 > 测试联调 > 获取密钥. Test keys work only against the test host (essbasic.test.ess.tencent.cn); Tencent Cloud CAM keys do not work there. When you have them, reply 'check': one call to the test host proves the key and the app ID together.",
+    ),
+    "intro.key_check": (
+        "接入只有在密钥真正能调用电子签之后才算完成。回复「检查」，我会私下询问 SecretId 和 SecretKey 并调用一次腾讯云。",
+        "Onboarding is done only when the keys really call E-Sign. Reply 'check': I ask for the SecretId and SecretKey privately and make one call to Tencent Cloud.",
     ),
     # -- notes after particular answers ----------------------------------------------------
+    "note.test_route.console": (
+        "好的，走控制台：不需要对公打款、补充实名和应用号审核。",
+        "Console route: no bank transfer, no real-name review and no app-ID review.",
+    ),
+    "note.test_route.email": (
+        "好的，测试环境也按指引走：对公打款、补充实名，再用 Excel 邮件申请测试应用号。",
+        "The guide's route for the test case too: bank transfer, real-name review, then the Excel by email for the test app ID.",
+    ),
+    "note.test_enterprise.not_yet": (
+        "按上面的步骤扫码创建，完成后回来选「已创建并完成认证」。",
+        "Scan and create it as above, then come back and choose 'created and verified'.",
+    ),
+    "note.app_id_route.console": (
+        "好的，走控制台：填完应用名称、类型和简介后，直接粘贴控制台生成的应用号。需要申请表时随时回复「表格」。",
+        "Console route: after the app's name, type and description, paste the app ID the console generates. Reply 'excel' any time you want the workbook.",
+    ),
+    "note.app_id_route.email": (
+        "好的，走邮件：我会生成申请表并帮你们发邮件，然后跟踪资质审核。",
+        "Email route: I build the application workbook, help send the email, then track the qualification review.",
+    ),
+    "note.key_check.later": (
+        "好的。「状态」会一直显示密钥还没验证；准备好后随时回复「检查」。",
+        "OK. 'status' keeps showing the key check as missing; reply 'check' whenever you are ready.",
+    ),
     "note.transfer_status.not_started": (
         "先按上面的 1–5 步提交银行账户信息，提交后回来选「已提交，等待打款」。",
         "Follow steps 1–5 above to submit the bank details, then come back and choose 'submitted, waiting for the transfer'.",
     ),
     "note.transfer_status.waiting": (
-        "打款会在 1–3 个工作日内到账，金额在 0.01–0.99 元之间。到账后：控制台 > 账号信息 > 企业实名认证 > 「我已收到打款，开始校验」，填写准确金额。⚠️ 连续输错两次认证即失败，请先和财务核对金额再填写。验证成功后回来告诉我。",
-        "The transfer of 0.01–0.99 CNY arrives within 1–3 working days. Then: console > 账号信息 > 企业实名认证 > 我已收到打款，开始校验, and enter the exact amount. ⚠️ Two wrong entries in a row fail the verification: check the amount with your finance team first. Tell me when it is verified.",
+        "打款会在 1–3 个工作日内到账，金额在 0.01–0.99 元之间。到账后：控制台 > 账号信息 > 企业实名认证（https://console.cloud.tencent.com/developer/auth）> 「我已收到打款，开始校验」，填写准确金额。⚠️ 连续输错两次认证即失败，请先和财务核对金额再填写。验证成功后回来告诉我。",
+        "The transfer of 0.01–0.99 CNY arrives within 1–3 working days. Then: console > 账号信息 > 企业实名认证 (https://console.cloud.tencent.com/developer/auth) > 我已收到打款，开始校验, and enter the exact amount. ⚠️ Two wrong entries in a row fail the verification: check the amount with your finance team first. Tell me when it is verified.",
     ),
     "note.realname_status.not_submitted": (
         "提交后回来选「已提交，等待审核」。",
         "When it is submitted, come back and choose 'submitted, waiting for the review'.",
     ),
     "note.realname_status.submitted": (
-        "审核需 1–3 个工作日，结果会发到邮箱。收到结果后回来告诉我。",
-        "The review takes 1–3 working days; the result comes by email. Tell me when it arrives.",
+        "结果邮件会发到组织邮箱，请留意收件箱和垃圾邮件。",
+        "The result email goes to the organisation's address; watch the inbox and the spam folder.",
     ),
     "note.realname_status.rejected": (
-        "请按驳回邮件中的原因修改（用「修改 字段 新值」更正材料，例如：修改 org_email ops@example.com），重新提交后选「已提交，等待审核」。有疑问可联系 " + CONTACT + "。",
+        "请按驳回邮件中的原因修改（用「修改 字段 新值」更正材料，例如：修改 组织邮箱 ops@example.com），重新提交后选「已提交，等待审核」。有疑问可联系 " + CONTACT + "。",
         "Fix what the rejection email names (correct a field with 'edit <field> <value>', e.g. edit org_email ops@example.com), resubmit, then choose 'submitted, waiting for the review'. Questions: " + CONTACT + ".",
     ),
     "note.app_status.not_sent": (
@@ -204,20 +278,24 @@ TEXTS: dict[str, tuple[str, str]] = {
         "When the email is sent, come back and choose 'sent, waiting for the review'.",
     ),
     "note.app_status.sent": (
-        "审核通过后应用号会通过邮件发来，收到后回来告诉我。",
-        "The app ID comes by email after the review; tell me when it arrives.",
+        "应用号会回复到发送申请的邮箱，请留意收件箱和垃圾邮件。",
+        "The app ID comes as a reply to the application email; watch the inbox and the spam folder.",
     ),
     "note.app_status.rejected": (
         "请按驳回邮件的原因修改申请信息（用「修改 字段 新值」），重新发送后选「已发送，等待审核」。有疑问可联系 " + CONTACT + "。",
         "Fix the application as the rejection email says (use 'edit <field> <value>'), send it again, then choose 'sent, waiting for the review'. Questions: " + CONTACT + ".",
     ),
     "note.key_owner.main": (
-        "主账号：腾讯云控制台 > 访问管理 > 访问密钥 > API 密钥管理 > 新建密钥，即得 SecretId 和 SecretKey。",
-        "Main account: console > 访问管理 > 访问密钥 > API 密钥管理 > 新建密钥 gives the SecretId and SecretKey.",
+        "主账号：腾讯云控制台 > 访问管理 > 访问密钥 > API 密钥管理（https://console.cloud.tencent.com/cam/capi）> 新建密钥，即得 SecretId 和 SecretKey。",
+        "Main account: console > 访问管理 > 访问密钥 > API 密钥管理 (https://console.cloud.tencent.com/cam/capi) > 新建密钥 gives the SecretId and SecretKey.",
     ),
     "note.key_owner.sub": (
-        "子账号：1. 用主账号登录「访问管理」，在用户列表选中子账号 > 授权（还没有子账号就先新建子用户）。2. 搜索 QcloudESSBASICFullAccess，选中并保存。3. 用子账号登录 访问管理 > 访问密钥 > API 密钥管理 > 新建密钥。",
-        "Sub-account: 1. As the main account, in 访问管理 pick the sub-user > 授权 (no sub-user yet: create one first). 2. Search QcloudESSBASICFullAccess, select it and save. 3. As the sub-user: 访问管理 > 访问密钥 > API 密钥管理 > 新建密钥.",
+        "子账号：1. 用主账号登录「访问管理」，在用户列表选中子账号 > 授权（还没有子账号就先新建子用户：https://cloud.tencent.com/document/product/598/13674）。2. 搜索 QcloudESSBASICFullAccess，选中并保存。3. 用子账号登录 访问管理 > 访问密钥 > API 密钥管理（https://console.cloud.tencent.com/cam/capi）> 新建密钥。",
+        "Sub-account: 1. As the main account, in 访问管理 pick the sub-user > 授权 (no sub-user yet: create one first: https://cloud.tencent.com/document/product/598/13674). 2. Search QcloudESSBASICFullAccess, select it and save. 3. As the sub-user: 访问管理 > 访问密钥 > API 密钥管理 (https://console.cloud.tencent.com/cam/capi) > 新建密钥.",
+    ),
+    "note.key_owner.console": (
+        "控制台密钥：电子签控制台 > 应用集成 > 生产运行 > 获取密钥，即得 SecretId 和 SecretKey（只在正式环境有效）。文档：https://cloud.tencent.com/document/product/1323/83102",
+        "Console keys: E-Sign console > 应用集成 > 生产运行 > 获取密钥 gives the SecretId and SecretKey (production only). Docs: https://cloud.tencent.com/document/product/1323/83102",
     ),
     # -- errors ---------------------------------------------------------------------------
     "err.empty": ("没有收到内容，请输入回答。", "That was empty; please type an answer."),
@@ -244,6 +322,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "err.ric_birth": ("身份证号里的出生日期不存在。", "The birth date inside that resident ID number does not exist."),
     "err.ric_check": ("身份证号的校验位不对，请逐位核对。", "The check character of that resident ID number is wrong; check it digit by digit."),
     "err.ric_invalid": ("这不是有效的身份证号（地区码不对）。", "That is not a valid resident ID number (its region code is wrong)."),
+    "err.uscc_org_code": ("统一社会信用代码第 9–17 位是组织机构代码，{org_code} 的校验码不对（GB 11714），请对照营业执照逐位核对。", "Characters 9–17 of a unified social credit code are its organisation code, and the check character of {org_code} is wrong (GB 11714); compare it with the licence character by character."),
+    "err.ric_birth_future": ("身份证号里的出生日期 {birth} 晚于今天（{today}），请逐位核对。", "The birth date inside that resident ID number, {birth}, is after today ({today}); check it digit by digit."),
+    "err.org_code_is_uscc": ("这是 18 位的统一社会信用代码；这里要的是其中的组织机构代码 {dashed}（也可以输入 {plain}），请输入它。", "That is an 18-character unified social credit code; this question wants the organisation code inside it, {dashed} (or {plain}): type that."),
     "err.regno_length": ("营业执照注册号应为 15 位数字，你输入了 {length} 位。", "A business registration number has 15 digits; you typed {length}."),
     "err.regno_chars": ("营业执照注册号只能是数字。", "A business registration number has digits only."),
     "err.regno_check": ("营业执照注册号的校验位不对，请对照营业执照核对。", "The check digit of that registration number is wrong; compare it with the licence."),
@@ -253,6 +334,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "err.app_id": ("应用号是 32 位字母和数字，你输入了 {length} 个字符。", "An app ID is 32 letters and digits; you typed {length} characters."),
     "err.choice": ("请回复选项编号或名称：{options}", "Reply with an option's number or name: {options}"),
     "err.multi_choice": ("「{item}」不在列表中。请回复编号或名称，用逗号分隔：{options}", "'{item}' is not on the list. Reply with numbers or names separated by commas: {options}"),
+    "err.whitelist_did_you_mean": ("「{item}」不是电子签的接口名。你是不是想写：{names}？", "'{item}' is not an E-Sign interface name. Did you mean: {names}?"),
+    "err.whitelist_unknown": ("「{item}」既不在列表中，也不是电子签 SDK 里的接口名。请回复编号或接口名，用逗号分隔：{options}", "'{item}' is neither on the list nor an interface of the E-Sign SDK. Reply with numbers or interface names separated by commas: {options}"),
     "err.need_image": ("这个问题需要上传图片。在终端里请输入图片文件的路径。", "This question needs an image upload. In the terminal, type the image file's path."),
     "err.image_type": ("只接受 JPEG 或 PNG 图片。", "Only JPEG or PNG images are accepted."),
     "err.image_size": ("图片太大：{size} MB，最多 {max} MB。", "The image is too large: {size} MB, at most {max} MB."),
@@ -263,13 +346,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "err.not_optional": ("这个问题必须回答，不能跳过。", "This question is required and cannot be skipped."),
     "err.nothing_to_skip": ("当前没有可以跳过的问题。", "There is no question to skip."),
     "err.back_at_start": ("已经是第一个问题了。", "This is already the first question."),
-    "err.edit_usage": ("用法：修改 <字段> [新值]，例如：修改 org_email ops@example.com", "Usage: edit <field> [value], e.g. edit org_email ops@example.com"),
+    "err.edit_usage": ("用法：修改 <字段> [新值]，例如：修改 组织邮箱 ops@example.com", "Usage: edit <field> [value], e.g. edit org_email ops@example.com"),
     "err.unknown_field": ("没有名为「{name}」的字段。", "There is no field called '{name}'."),
-    "ui.editable_fields": ("可修改的字段：{fields}", "Fields you can edit: {fields}"),
+    "ui.editable_fields": ("可修改的字段（写字段名或中文名都可以）：\n{fields}", "Fields you can edit (by key or by label):\n{fields}"),
     "err.field_not_applicable": ("「{name}」不适用于这个案例（取决于之前的回答）。", "'{name}' does not apply to this case (it depends on earlier answers)."),
-    "err.lang_usage": ("用法：语言 zh 或 lang en", "Usage: lang zh or lang en"),
+    "err.lang_usage": ("用法：语言 中文 或 语言 英文", "Usage: lang zh or lang en"),
     "err.stale_button": ("这个按钮属于之前的问题，当前问题是：{question}", "That button belongs to an earlier question. The current question is: {question}"),
-    "err.no_case": ("这里还没有进行中的接入案例。回复「开始」或 start 开始。", "There is no onboarding case here yet. Reply 'start' to begin."),
+    "err.no_case": ("这里还没有进行中的接入案例。回复「开始」开始。", "There is no onboarding case here yet. Reply 'start' to begin."),
     "err.internal": ("出了点问题，这条消息没有被保存，什么也没改变。请再试一次。", "Something went wrong: that message was not saved and nothing changed. Please try again."),
     "err.not_available": ("「{command}」在这个版本中还不可用。", "'{command}' is not available in this version."),
     "err.args_unexpected": ("「{command}」不需要参数。", "'{command}' takes no arguments."),
@@ -288,16 +371,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ui.stage_header": ("【{stage}】", "[{stage}]"),
     "ui.waiting_here": ("⏳ 我会在这里等。状态有变化时回复对应选项即可。", "⏳ I will wait here. When things move, reply with the matching option."),
     "ui.multi_hint": ("（可多选，用逗号分隔）", "(choose several, separated by commas)"),
-    "ui.optional_hint": ("（可选，回复 skip/跳过 略过）", "(optional: reply skip to leave it out)"),
+    "ui.optional_hint": ("（可选：不需要请回复「无」或「跳过」）", "(optional: reply 'none' or 'skip' if you need none)"),
     "ui.none": ("无", "none"),
-    "ui.complete": (
-        "🎉 四个步骤都完成了！用 SecretId、SecretKey、应用号和用户 ID（主账号或绑定策略的子账号）即可调用腾讯电子签 API。回复「状态」查看全部信息，「修改 字段 新值」更正任何一项。",
-        "🎉 All four stages are done! With the SecretId, SecretKey, app ID and the user ID (main account or the sub-account holding the policy) you can call E-Sign. Reply 'status' to see everything, 'edit <field> <value>' to correct anything.",
-    ),
-    "ui.complete_next.test": (
-        "联调完成、准备上线时，回复「开始 正式」为正式环境开一个新案例：企业与应用信息会带过去，正式账号、实名、应用号和密钥重新走一遍。",
-        "When joint debugging is done and you are ready to go live, reply 'start prod' to open a new case for production: the organisation and app details carry over; the production account, real-name verification, app ID and keys are done again.",
-    ),
     "ui.carried": (
         "从案例 #{case_id} 带过来的信息：{fields}。如有不同，用「修改 字段 新值」更正。",
         "Carried over from case #{case_id}: {fields}. If anything differs here, correct it with 'edit <field> <value>'.",
@@ -307,8 +382,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Usage: start (resume this case), or start prod / start test (a case for that environment).",
     ),
     "err.start_unfinished": (
-        "案例 #{case_id} 还没有完成，不能为另一个环境开新案例。先完成它；如果只是环境选错了，用「修改 environment 正式」更正。",
-        "Case #{case_id} is not finished yet, so a case for another environment cannot start. Finish it first; if only the environment was wrong, correct it with 'edit environment prod'.",
+        "案例 #{case_id}（{current}）还没有完成，所以还不能开始{wanted}的案例。先完成它。",
+        "Case #{case_id} ({current}) is not finished yet, so a case for {wanted} cannot start. Finish it first.",
     ),
     "ui.confirm_cancel": ("确定要取消案例 #{case_id} 吗？已保存的回答和历史会保留，但这个对话将不再继续它。", "Cancel case #{case_id}? Its answers and history are kept, but this conversation stops working on it."),
     "ui.cancelled": ("案例 #{case_id} 已取消。回复「开始」可开始新的案例。", "Case #{case_id} is cancelled. Reply 'start' to begin a new one."),
@@ -318,21 +393,55 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ui.file_label": ("{name}（{size} KB）", "{name} ({size} KB)"),
     # -- help -----------------------------------------------------------------------------
     "help.title": ("可用命令（中英文均可）：", "Commands (English or Chinese):"),
-    "help.start": ("开始 / start [正式|联调] — 开始或继续接入案例；完成后「开始 正式」为正式环境开新案例", "start / 开始 [prod|test] — start or resume the onboarding case; once it is done, 'start prod' opens a case for production"),
-    "help.status": ("状态 / status — 各步骤进度、每个回答及填写人、缺少的信息、等待中的审核；状态 全部 — 所有案例（管理员）", "status / 状态 — progress per stage, every answer with who gave it, what is missing, the waits; status all — every case (admins)"),
-    "help.back": ("返回 / back — 回到上一个问题", "back / 返回 — go back to the previous question"),
-    "help.skip": ("跳过 / skip — 跳过可选问题", "skip / 跳过 — skip an optional question"),
-    "help.edit": ("修改 / edit <字段> [新值] — 更正一个回答，例如：修改 org_email ops@example.com", "edit / 修改 <field> [value] — correct an answer, e.g. edit org_email ops@example.com"),
-    "help.cancel": ("取消 / cancel — 取消这个案例（需确认，历史保留）", "cancel / 取消 — cancel this case (asks first; history is kept)"),
-    "help.lang": ("语言 / lang zh|en — 切换语言", "lang / 语言 zh|en — switch language"),
-    "help.help": ("帮助 / help — 显示本帮助", "help / 帮助 — show this help"),
-    "help.excel": ("表格 / excel — 生成应用号申请表（Excel）", "excel / 表格 — build the app-ID application workbook (Excel)"),
-    "help.materials": ("材料 / materials — 打包线下补充实名材料（zip）", "materials / 材料 — package the offline real-name materials (zip)"),
-    "help.email": ("邮件 / email — 预览并发送申请邮件到 " + CONTACT, "email / 邮件 — preview and send the application email to " + CONTACT),
-    "help.check": ("检查 / check — 私下检查 SecretId/SecretKey 能否调用电子签", "check / 检查 — privately check that a SecretId/SecretKey can call E-Sign"),
-    "help.review": ("审核 / review <transfer|realname|app> approved|rejected [原因或应用号] — 记录审核结果", "review / 审核 <transfer|realname|app> approved|rejected [reason or app ID] — record a review result"),
+    "help.start": ("开始 [正式|联调] — 开始或继续接入案例；完成后「开始 正式」为正式环境开新案例", "start / 开始 [prod|test] — start or resume the onboarding case; once it is done, 'start prod' opens a case for production"),
+    "help.status": ("状态 — 各步骤进度、每个回答及填写人、缺少的信息、等待中的审核、下一步；状态 全部 — 所有团队的案例（仅限 ESIGNBOT_ADMINS 中的管理员；没有设置管理员时谁都不能用）", "status / 状态 — progress per stage, every answer with who gave it, what is missing, the waits, the next step; status all — every team's cases (only the admins in ESIGNBOT_ADMINS; with none set, nobody)"),
+    "help.back": ("返回 — 回到上一个问题", "back / 返回 — go back to the previous question"),
+    "help.skip": ("跳过 — 跳过可选问题", "skip / 跳过 — skip an optional question"),
+    "help.edit": ("修改 <字段> [新值] — 更正一个回答，例如：修改 组织邮箱 ops@example.com；不写新值时重新提问，回车或回复「保持」保留原值", "edit / 修改 <field> [value] — correct an answer, e.g. edit org_email ops@example.com; without a value the question is asked again, and Enter or 'keep' keeps the answer"),
+    "help.cancel": ("取消 — 取消这个案例（需确认，历史保留）", "cancel / 取消 — cancel this case (asks first; history is kept)"),
+    "help.lang": ("语言 中文|英文 — 切换语言", "lang / 语言 zh|en — switch language"),
+    "help.help": ("帮助 — 显示本帮助", "help / 帮助 — show this help"),
+    "help.excel": ("表格 — 生成应用号申请表（Excel）", "excel / 表格 — build the app-ID application workbook (Excel)"),
+    "help.materials": ("材料 — 打包线下补充实名材料（zip）", "materials / 材料 — package the offline real-name materials (zip)"),
+    "help.email": ("邮件 — 预览并发送申请邮件到 " + CONTACT, "email / 邮件 — preview and send the application email to " + CONTACT),
+    "help.check": ("检查 — 私下检查 SecretId/SecretKey 能否调用电子签", "check / 检查 — privately check that a SecretId/SecretKey can call E-Sign"),
+    "help.review": ("审核 <打款|实名|应用号> <通过|驳回> [原因或应用号] — 记录审核结果，例如：审核 打款 通过；审核 实名 驳回 营业执照照片不清晰；审核 应用号 通过 <32 位应用号>", "review / 审核 <transfer|realname|app> approved|rejected [reason or app ID] — record a review result"),
+    "help.snippet": ("代码 — 下载一段可直接运行的首次调用示例（Python，填好你们的应用号）", "snippet / 代码 — a runnable first-call program (Python, with your app ID filled in)"),
     "help.next": ("下一步：{question}", "Next: {question}"),
     "help.next_done": ("所有步骤已完成。", "Every stage is done."),
+    # -- the end: keys that work (handlers/credentials/completion.py) ---------------------
+    "done.title.checked": ("🎉 接入完成：密钥已通过检查，可以调用腾讯电子签了。", "🎉 Onboarding is done: the keys passed the check and can call Tencent E-Sign."),
+    "done.title.unchecked": (
+        "四个步骤都回答了，但密钥还没有验证过能用。拿到密钥后回复「检查」；「状态」会一直显示它缺失。",
+        "All four stages are answered, but the keys have not been shown to work yet. Reply 'check' when you have them; 'status' keeps showing the check as missing.",
+    ),
+    "done.held": (
+        "你们现在有：SecretId {secret_id} · 应用号 {app_id} · 密钥所属用户 ID {user} · 环境：{environment}",
+        "What you now hold: SecretId {secret_id} · app ID {app_id} · the key's user ID {user} · environment: {environment}",
+    ),
+    "done.user.console_key": ("控制台密钥（不属于腾讯云子用户）", "a console key (no Tencent Cloud sub-user behind it)"),
+    "done.next_title": ("接下来：", "Next:"),
+    "done.console_env.test": ("应用集成 > 测试联调", "应用集成 > 测试联调"),
+    "done.console_env.prod": ("应用集成 > 生产运行", "应用集成 > 生产运行"),
+    "done.next.callback": (
+        "1. 配置回调地址：电子签控制台 {where} > 参数配置。地址必须公网可访问、接受 HTTP POST 并返回 200；解密密钥由控制台生成；改动立即生效，且只对这个环境有效。说明：https://qian.tencent.com/developers/partner/callback_data_types",
+        "1. Set the callback address: E-Sign console {where} > 参数配置. It must be publicly reachable, accept HTTP POST and answer status 200; the console generates the decryption key; changes take effect at once, for this environment only. See https://qian.tencent.com/developers/partner/callback_data_types",
+    ),
+    "done.next.sub_enterprise": (
+        "2. 接入第一个子客企业：调用 CreateConsoleLoginUrl（https://cloud.tencent.com/document/product/1420/61524）。Agent.AppId 是你们的应用号；Agent.ProxyOrganizationOpenId 是你们为这家企业取的标识（最多 64 个字符，之后永远不变）；Agent.ProxyOperator.OpenId 是操作员在你们系统里的标识；ProxyOrganizationName 是企业的注册名称。之后用 DescribeChannelOrganizations 查看它。",
+        "2. Bring in your first sub-enterprise: call CreateConsoleLoginUrl (https://cloud.tencent.com/document/product/1420/61524). Agent.AppId is your app ID; Agent.ProxyOrganizationOpenId is the ID you choose for that enterprise (at most 64 characters, fixed for good); Agent.ProxyOperator.OpenId is the operator's ID in your own system; ProxyOrganizationName is the enterprise's registered name. Then look it up with DescribeChannelOrganizations.",
+    ),
+    "done.next.prod": (
+        "3. 联调完成、准备上线时，回复「开始 正式」为正式环境开一个新案例：企业与应用信息会带过去，正式环境的账号、实名、应用号和密钥重新走一遍。",
+        "3. When joint debugging is done and you are ready to go live, reply 'start prod' to open a case for production: the organisation and app details carry over; the production account, real-name verification, app ID and keys are done again.",
+    ),
+    "done.snippet": (
+        "首次调用示例：先设置环境变量 TENCENTCLOUD_SECRET_ID 和 TENCENTCLOUD_SECRET_KEY，再运行 python {name}（需要 pip install tencentcloud-sdk-python-essbasic）。随时回复「代码」再取一份。",
+        "A first call you can run: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY in the environment, then run python {name} (needs pip install tencentcloud-sdk-python-essbasic). Reply 'snippet' for it again any time.",
+    ),
+    "done.snippet_again": ("回复「代码」获取可直接运行的首次调用示例。", "Reply 'snippet' for a first-call program you can run."),
+    "done.snippet_needs_app_id": ("还没有应用号，示例代码需要它。先完成第 3 步。", "There is no app ID yet, and the program needs it. Finish stage 3 first."),
+    "done.check_recorded": ("✔ 密钥检查已记录：第 4 步的验证完成。", "✔ Key check recorded: stage 4's check is done."),
     # -- status ---------------------------------------------------------------------------
     "status.title": ("案例 #{case_id} · {environment} · 由 {creator} 于 {created} 创建", "Case #{case_id} · {environment} · started by {creator} on {created}"),
     "status.stage_line": ("{icon} {stage} — {state}", "{icon} {stage} — {state}"),
@@ -340,4 +449,33 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status.missing": ("还缺：{fields}", "Missing: {fields}"),
     "status.nothing_missing": ("信息已齐全。", "Nothing is missing."),
     "status.environment_unset": ("环境未定", "environment not chosen"),
+    # -- dialogue (issue 18) ----------------------------------------------------------------
+    "ui.keep_hint": ("（直接回车或回复「保持」保留当前值）", "(press Enter or reply 'keep' to keep it)"),
+    "ui.kept": ("✔ 「{label}」保持不变：{value}", "✔ Kept {label}: {value}"),
+    "ui.edit_image_now": ("请现在发送新的图片（在终端里：单独一行输入图片文件的路径）。", "Send the new image now (in a terminal: type the image file's path on a line of its own)."),
+    "ui.editable_stage": ("第 {stage} 步：{fields}", "Stage {stage}: {fields}"),
+    "err.start_same_environment": ("案例 #{case_id} 就是{wanted}的案例，还没有完成：接着回答下面的问题即可。", "Case #{case_id} is the {wanted} case and is not finished yet: just answer the question below."),
+    "err.start_fix_environment": ("如果只是环境选错了，用「修改 环境 {word}」更正。", "If only the environment was wrong, correct it with 'edit environment {word}'."),
+    "word.environment.test": ("联调", "test"),
+    "word.environment.prod": ("正式", "prod"),
+    "env_name.test": ("测试环境", "the test environment"),
+    "env_name.prod": ("正式环境", "production"),
+    # What the guide calls a field where one key serves several questions (the individual
+    # business's phone is its operator's; the image is the licence or the certificate asked for).
+    "label.operator_phone": ("经营者联系方式", "operator's phone"),
+    "label.license_image": ("多合一营业执照", "all-in-one business licence"),
+    "label.individual_license_image": ("营业执照", "business licence"),
+    "label.certificate_image": ("证件照片", "certificate photo"),
+    "label.org_code_image": ("证件照片（组织机构代码证或社会团体登记证书）", "certificate photo (organisation-code or social-group registration certificate)"),
+    # -- console (issue 18) -----------------------------------------------------------------
+    "console.quit_saved": ("已保存；再次运行同样的命令即可继续。", "Saved; run the same command to continue."),
+    "console.key_cancelled": ("没有收到 SecretKey，已取消检查。", "No SecretKey received; the check is cancelled."),
+    "console.secret_id_again": ("这不是 SecretId：它以 AKID 开头，后面是 32 个字母或数字。请再输入一次（还可以试 {left} 次），直接回车取消。", "That is not a SecretId: it is AKID followed by 32 letters and digits. Type it again ({left} more tries left), or press Enter to cancel."),
+    "console.checking": ("正在检查 {secret_id}，可能需要几秒钟……", "Checking {secret_id}; this may take a few seconds…"),
+    "console.out_unwritable": ("无法把 {name} 写到文件夹 {folder}：{why}。回答已保存；修正 --out 后输入「表格」或「材料」即可再取得文件。", "Could not write {name} to the folder {folder}: {why}. Your answers are saved; fix --out, then type 'excel' or 'materials' to get the file again."),
+    "console.why_not_folder": ("它（或它上面的某一级）是文件，不是文件夹", "it, or a folder above it, is a file rather than a folder"),
+    "console.why_no_permission": ("没有在那里写入的权限", "there is no permission to write there"),
+    "console.why_full": ("磁盘已满", "the disk is full"),
+    "console.why_other": ("系统错误 {error}", "system error {error}"),
+    "console.file_not_found": ("找不到文件：{path}", "File not found: {path}"),
 }

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from handlers.credentials.completion import check_completes_stage, snippet_reply
 from handlers.credentials.report import (
     ENVIRONMENTS,
     CredentialReport,
@@ -51,7 +52,7 @@ def app_id_ends_app_review(tx: StoreTransaction, case_id: int, report: Credentia
     return []
 
 
-REPORT_HOOKS: tuple[ReportHook, ...] = (app_id_ends_app_review,)
+REPORT_HOOKS: tuple[ReportHook, ...] = (app_id_ends_app_review, check_completes_stage)
 
 
 # -- the command ------------------------------------------------------------------------------
@@ -66,6 +67,14 @@ def cmd_check(turn: Turn, args: str) -> list[Reply]:
     if not turn.msg.private:
         return [turn.reply("info", "cred.shared_how", private=True), request]
     return [request]
+
+
+def cmd_snippet(turn: Turn, args: str) -> list[Reply]:
+    """``snippet`` / ``代码``: the first-call program for this case's app ID and environment."""
+    app_id = turn.values.get("app_id")
+    if not isinstance(app_id, str) or not app_id:
+        return [turn.error("done.snippet_needs_app_id"), *turn.reask()]
+    return [snippet_reply(app_id, str(turn.values.get("environment") or "prod"), turn.lang)]
 
 
 def credentials_request(turn: Turn, environment: str | None) -> Reply:

@@ -21,7 +21,11 @@ from pydantic import SecretStr
 from handlers.catalogue import CONTACT, has, t
 
 CheckName = Literal["key_valid", "account_matches", "identity", "ess_policy", "app_id"]
-CheckStatus = Literal["pass", "fail", "unknown"]
+CheckStatus = Literal["pass", "fail", "unknown", "skipped"]
+"""``skipped``: the check did not apply to this key (an E-Sign key, from the test environment or
+from the E-Sign console, is not a Tencent Cloud account key, so STS and CAM cannot answer for
+it); the result's sentence says why. It is neither a pass nor a could-not-tell."""
+CheckOutcome = Literal["pass", "fail", "unknown"]
 CHECK_NAMES: tuple[CheckName, ...] = ("key_valid", "account_matches", "identity", "ess_policy",
                                       "app_id")
 ENVIRONMENTS = ("test", "prod")
@@ -44,10 +48,15 @@ KNOWN_CODES: tuple[str, ...] = (
     "ResourceNotFound.NotExistApplication", "OperationDenied.BannedApplication",
     "OperationDenied.NoApiAuth", "ResourceNotFound.ApplicationAuth",
     "OperationDenied.WhiteListForbid",
+    # essbasic, read from the installed SDK's tencentcloud/essbasic/v20210526/errorcodes.py
+    "ResourceNotFound.ApplicationId", "UnauthorizedOperation.NoPermissionFeature",
+    "UnauthorizedOperation.UnauthorizedOperationOrganization", "FailedOperation.AuthFail",
+    "AuthFailure",
     # raised by the SDK itself
     "ClientNetworkError", "ServerNetworkError", "ClientParamsError", "ClientError",
 )
-"""Every code the reference lists; each has a plain sentence ``cred.code.<code>``."""
+"""Every code the reference lists, and the essbasic codes about the key and the app ID that the
+installed SDK lists; each has a plain sentence ``cred.code.<code>``."""
 
 
 def code_detail(code: str) -> str:
@@ -91,7 +100,9 @@ class CredentialRequest:
     uin: str | None = None
     app_id: str | None = None
     key_owner: str | None = None
-    """What the case says the key is (``main`` or ``sub``), to point out a mix-up."""
+    """What the case says the key is: ``main`` or ``sub`` (a Tencent Cloud CAM key, to point
+    out a mix-up), or ``console`` (a key from the E-Sign console's 应用集成 › 获取密钥, which
+    STS may not know at all)."""
     day: date = field(default_factory=date.today)
     """The day (Beijing time) the read-only billing query asks about."""
 
@@ -147,18 +158,29 @@ class CredentialReport:
     identity: Identity | None = None
 
     @property
-    def outcome(self) -> CheckStatus:
+    def outcome(self) -> CheckOutcome:
+        """``pass`` only when every check that applied passed and the key and the app ID are
+        among them: a report of skipped lines proves nothing, so it is never a pass."""
         statuses = {c.status for c in self.checks}
         if "fail" in statuses:
             return "fail"
-        return "unknown" if "unknown" in statuses else "pass"
+        if "unknown" in statuses:
+            return "unknown"
+        proven = {c.name for c in self.checks if c.status == "pass"}
+        return "pass" if {"key_valid", "app_id"} <= proven else "unknown"
+
+    @property
+    def unproven(self) -> tuple[CheckResult, ...]:
+        """The checks that neither passed nor failed (could not tell, or did not apply)."""
+        return tuple(c for c in self.checks if c.status in {"unknown", "skipped"})
 
     def result(self, name: CheckName) -> CheckResult | None:
         return next((c for c in self.checks if c.name == name), None)
 
 
 # -- reading it ------------------------------------------------------------------------------
-_ICONS: Mapping[str, str] = MappingProxyType({"pass": "✅", "fail": "❌", "unknown": "❔"})
+_ICONS: Mapping[str, str] = MappingProxyType({"pass": "✅", "fail": "❌", "unknown": "❔",
+                                              "skipped": "➖"})
 
 _FIX_BY_DETAIL: Mapping[str, str] = MappingProxyType({
     "cred.key.bad_secret_id": "cred.fix.api_keys",
@@ -178,6 +200,14 @@ _FIX_BY_DETAIL: Mapping[str, str] = MappingProxyType({
     "cred.code.OperationDenied.BannedApplication": "cred.fix.contact",
     "cred.code.OperationDenied.NoApiAuth": "cred.fix.contact",
     "cred.code.ResourceNotFound.ApplicationAuth": "cred.fix.contact",
+    "cred.code.ResourceNotFound.ApplicationId": "cred.fix.app_id",
+    "cred.code.UnauthorizedOperation.NoPermissionFeature": "cred.fix.account_manager",
+    "cred.code.UnauthorizedOperation.UnauthorizedOperationOrganization":
+        "cred.fix.account_manager",
+    "cred.code.FailedOperation.AuthFail": "cred.fix.esign_key",
+    "cred.code.AuthFailure": "cred.fix.esign_key",
+    "cred.key.test_unknown": "cred.fix.test_key",
+    "cred.key.unknown_everywhere": "cred.fix.console_key",
 })
 """For a failed check, the console path (or the person to write to) that fixes it."""
 
@@ -215,13 +245,30 @@ def render_report(report: CredentialReport, lang: str, *, who: str | None = None
     lines += [t("cred.report.line", lang, icon=_ICONS[check.status],
                 check=t(f"cred.check.{check.name}", lang), detail=detail_text(check, lang))
               for check in report.checks]
-    lines.append(t(f"cred.report.outcome.{report.outcome}", lang))
+    lines.append(verdict_text(report, lang))
     return "\n".join(lines)
 
 
+def verdict_text(report: CredentialReport, lang: str) -> str:
+    """The last line. Why more than three sentences: "nothing failed" over a report where
+    nothing could be checked would read as a pass, and a pass with lines that did not apply
+    must say which, so nobody takes a skipped line for a proven one."""
+    outcome = report.outcome
+    names = t("cred.report.list_sep", lang).join(
+        t(f"cred.check.{c.name}", lang) for c in report.unproven)
+    if outcome == "pass" and names:
+        return t("cred.report.outcome.pass_skipped", lang, checks=names)
+    if outcome == "unknown" and not any(c.status == "pass" for c in report.checks):
+        return t("cred.report.outcome.nothing", lang, checks=names)
+    return t(f"cred.report.outcome.{outcome}", lang)
+
+
 def report_as_json(report: CredentialReport, lang: str) -> dict[str, Any]:
-    """``{"checks": [{"name", "status", "detail"}], "identity": {...}}`` for the CLI."""
+    """``{"outcome", "verdict", "checks": [{"name", "status", "detail"}], "identity": {...}}``
+    for the CLI (``status`` is ``pass``, ``fail``, ``unknown`` or ``skipped``)."""
     return {
+        "outcome": report.outcome,
+        "verdict": verdict_text(report, lang),
         "checks": [{"name": c.name, "status": c.status, "detail": detail_text(c, lang)}
                    for c in report.checks],
         "identity": report.identity.as_dict() if report.identity else {},

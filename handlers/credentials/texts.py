@@ -10,6 +10,10 @@ from __future__ import annotations
 
 _API_KEYS_ZH = "「访问管理 › 访问密钥 › API 密钥管理」（https://console.cloud.tencent.com/cam/capi）"
 _API_KEYS_EN = "CAM console › Access Keys › API Key Management (https://console.cloud.tencent.com/cam/capi)"
+_TEST_KEYS_ZH = "电子签控制台「应用集成 › 测试联调 › 获取密钥」"
+_TEST_KEYS_EN = "the E-Sign console's 应用集成 › 测试联调 (joint debugging) › 获取密钥 (get keys)"
+_PROD_KEYS_ZH = "电子签控制台「应用集成 › 生产运行 › 获取密钥」"
+_PROD_KEYS_EN = "the E-Sign console's 应用集成 › 生产运行 (production) › 获取密钥 (get keys)"
 
 TEXTS: dict[str, tuple[str, str]] = {
     # -- the report ---------------------------------------------------------------------------
@@ -19,6 +23,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cred.report.outcome.pass": ("结论：全部通过，这对密钥可以调用电子签。", "Verdict: everything passed; this key pair can call E-Sign."),
     "cred.report.outcome.fail": ("结论：有未通过的项目，请按上面的提示修正后再检查一次。", "Verdict: something failed; fix it as shown above and run the check again."),
     "cred.report.outcome.unknown": ("结论：没有发现错误，但有的项目无法确定，原因见上。", "Verdict: nothing failed, but some results could not be told; the reasons are above."),
+    "cred.report.outcome.pass_skipped": ("结论：密钥和应用号都通过了，这对密钥可以调用电子签；{checks}对这种密钥不适用，原因见上。", "Verdict: the key and the app ID passed; this key pair can call E-Sign. {checks} did not apply to this kind of key; the reasons are above."),
+    "cred.report.outcome.nothing": ("结论：什么都没能核对，这不代表密钥可用——{checks}都无法确定或不适用，原因见上。", "Verdict: nothing could be checked, which does not mean the key works: {checks} could not be told or did not apply; the reasons are above."),
+    "cred.report.list_sep": ("、", ", "),
     "cred.request_id": ("（RequestId：{request_id}）", " (RequestId: {request_id})"),
     "cred.fix_prefix": ("↳ 怎么修：", "↳ How to fix: "),
     "cred.check.key_valid": ("密钥有效", "Key valid"),
@@ -28,7 +35,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cred.check.app_id": ("应用号", "App ID"),
     # -- key_valid ----------------------------------------------------------------------------
     "cred.key.pass": ("腾讯云接受了这对 SecretId/SecretKey。", "Tencent Cloud accepted this SecretId/SecretKey pair."),
-    "cred.key.pass_test": ("电子签测试环境接受了这对密钥。它不是腾讯云账号的密钥，所以账号、身份和策略无法从腾讯云核对。", "The E-Sign test environment accepted this key pair. It is not a Tencent Cloud account key, so the account, identity and policy cannot be checked with Tencent Cloud."),
+    "cred.key.pass_test": ("电子签测试环境（essbasic.test.ess.tencent.cn）接受了这对密钥和应用号。", "The E-Sign test environment (essbasic.test.ess.tencent.cn) accepted this key pair with the app ID."),
+    "cred.key.pass_console": ("电子签正式环境接受了这对密钥。腾讯云 STS 不认识它，所以它是电子签控制台生成的电子签密钥，不是腾讯云账号（CAM）的密钥。", "Production E-Sign accepted this key pair. Tencent Cloud's STS does not know it, so it is a key made by the E-Sign console, not a Tencent Cloud account (CAM) key."),
+    "cred.key.needs_app_id_test": ("无法确定：测试环境的密钥只能带着应用号调用测试环境来核对，案例还没有应用号。先记录测试环境的应用号（「修改 app_id」，命令行加 --app-id），再检查。", "Could not tell: a test-environment key can only be checked by calling the test environment with an app ID, and there is no app ID yet. Record the test environment's app ID first ('edit app_id', or --app-id on the command line), then check again."),
+    "cred.key.needs_app_id_console": ("无法确定：腾讯云 STS 不认识这个密钥；电子签控制台生成的密钥只能带着应用号调用电子签来核对，案例还没有应用号。先记录应用号（「修改 app_id」，命令行加 --app-id），再检查。", "Could not tell: Tencent Cloud's STS does not know this key, and a key made by the E-Sign console can only be checked by calling E-Sign with an app ID, which there is not yet. Record the app ID first ('edit app_id', or --app-id on the command line), then check again."),
+    "cred.key.test_unknown": ("电子签测试环境不认识这个 SecretId（{code}）。测试环境只接受" + _TEST_KEYS_ZH + "生成的密钥，正式环境和腾讯云账号的密钥在这里都不能用。", "The E-Sign test environment does not know this SecretId ({code}). It takes only keys made in " + _TEST_KEYS_EN + "; production and Tencent Cloud account keys do not work there."),
+    "cred.key.unknown_everywhere": ("腾讯云 STS 和电子签正式环境都不认识这个 SecretId（{code}）。", "Neither Tencent Cloud's STS nor production E-Sign knows this SecretId ({code})."),
     "cred.key.bad_secret_id": ("SecretId 应为 AKID 开头、后接 32 位字母或数字（共 36 位），收到的是 {length} 位。", "A SecretId is AKID followed by 32 letters and digits (36 characters); this one has {length}."),
     "cred.key.bad_secret_key": ("SecretKey 应为 32 位字母或数字，收到的不是。", "A SecretKey is 32 letters and digits; this one is not."),
     "cred.depends.key": ("没有检查：密钥本身没有通过。", "Not checked: the key itself was not accepted."),
@@ -37,14 +49,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cred.account.pass": ("密钥属于主账号 {uin}，与案例记录一致。", "The key belongs to main account {uin}, as the case records."),
     "cred.account.mismatch": ("密钥属于主账号 {account}，但案例记录的主账号是 {uin}。", "The key belongs to main account {account}, but the case records main account {uin}."),
     "cred.account.no_uin": ("案例还没有记录主账号 UIN；这个密钥属于主账号 {account}。", "The case has no main-account UIN yet; this key belongs to main account {account}."),
-    "cred.account.test_key": ("无法确定：测试环境的密钥不能用腾讯云核对所属账号。", "Could not tell: a test-environment key cannot be traced to a Tencent Cloud account."),
+    "cred.skip.test.account_matches": ("不适用：测试环境的密钥是电子签自己的密钥（" + _TEST_KEYS_ZH + "），不是腾讯云账号的密钥；所属主账号只能由腾讯云 STS 查，而 STS 只认识腾讯云账号的密钥。", "Did not apply: a test-environment key is E-Sign's own key (from " + _TEST_KEYS_EN + "), not a Tencent Cloud account key; only Tencent Cloud's STS can tell the main account, and STS knows only Tencent Cloud account keys."),
+    "cred.skip.console.account_matches": ("不适用：这是电子签控制台生成的密钥，不是腾讯云账号的密钥；所属主账号只能由腾讯云 STS 查，而 STS 不认识它。", "Did not apply: this key was made by the E-Sign console, not by a Tencent Cloud account; only Tencent Cloud's STS can tell the main account, and STS does not know this key."),
     # -- identity -----------------------------------------------------------------------------
     "cred.identity.main": ("主账号自己的密钥（UIN {uin}），拥有全部权限。", "The main account's own key (UIN {uin}), with every permission."),
     "cred.identity.sub": ("子账号 {uin} 的密钥（属于主账号 {account}）。", "A key of sub-account {uin} (under main account {account})."),
     "cred.identity.main_not_sub": ("主账号自己的密钥（UIN {uin}）。案例里记录的是用子账号的密钥，如有变化请用「修改 key_owner」更正。", "The main account's own key (UIN {uin}). The case says a sub-account's key will be used; if that changed, correct it with 'edit key_owner'."),
     "cred.identity.sub_not_main": ("子账号 {uin} 的密钥（属于主账号 {account}）。案例里记录的是用主账号的密钥，如有变化请用「修改 key_owner」更正。", "A key of sub-account {uin} (under main account {account}). The case says the main account's key will be used; if that changed, correct it with 'edit key_owner'."),
     "cred.identity.role": ("这是角色的临时密钥（{uin}），会过期，不适合接入电子签。", "This is a role's temporary key ({uin}); it expires and is not suitable for E-Sign."),
-    "cred.identity.test_key": ("无法确定：测试环境的密钥不能用腾讯云核对身份。", "Could not tell: a test-environment key's identity cannot be looked up at Tencent Cloud."),
+    "cred.skip.test.identity": ("不适用：主账号还是子账号，只有腾讯云 STS 能回答，而测试环境的密钥是电子签自己的密钥，STS 不认识。", "Did not apply: only Tencent Cloud's STS can tell a main account's key from a sub-account's, and a test-environment key is E-Sign's own, which STS does not know."),
+    "cred.skip.console.identity": ("不适用：主账号还是子账号，只有腾讯云 STS 能回答，而电子签控制台生成的密钥 STS 不认识。", "Did not apply: only Tencent Cloud's STS can tell a main account's key from a sub-account's, and it does not know a key made by the E-Sign console."),
     # -- ess_policy ---------------------------------------------------------------------------
     "cred.policy.main": ("主账号不需要额外授权。", "The main account needs no policy."),
     "cred.policy.direct": ("子账号 {uin} 直接关联了 {policy}。", "{policy} is attached to sub-account {uin} directly."),
@@ -52,9 +66,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cred.policy.missing": ("子账号 {uin} 没有 {policy}（直接关联和随用户组都没有）。", "Sub-account {uin} does not hold {policy}, neither directly nor through a group."),
     "cred.policy.cam_refused": ("无法确定：访问管理（CAM）不允许这个密钥查询自己的策略（{code}），需要 cam:ListAttachedUserAllPolicies 权限（如预设策略 QcloudCamReadOnlyAccess）才能查看。", "Could not tell: CAM does not let this key list its own policies ({code}); that needs cam:ListAttachedUserAllPolicies (for example the preset policy QcloudCamReadOnlyAccess)."),
     "cred.policy.cam_refused_ess_ok": ("无法确定是否关联了 {policy}：访问管理（CAM）不允许这个密钥查询策略（{code}）。不过电子签已接受它的只读调用，说明它至少有部分电子签权限。", "Could not tell whether {policy} is attached: CAM does not let this key list policies ({code}). E-Sign did accept a read-only call with it, so it holds at least some E-Sign permission."),
+    "cred.skip.test.ess_policy": ("不适用：{policy} 是腾讯云访问管理（CAM）给子账号的策略，测试环境的电子签密钥不属于任何 CAM 用户；它能否调用电子签，由上面的测试环境调用回答。", "Did not apply: {policy} is a Tencent Cloud CAM policy for sub-accounts, and a test-environment E-Sign key belongs to no CAM user; whether it may call E-Sign is answered by the test-environment call above."),
+    "cred.skip.console.ess_policy": ("不适用：{policy} 是腾讯云访问管理（CAM）给子账号的策略，电子签控制台生成的密钥不属于任何 CAM 用户；它能否调用电子签，由电子签的调用回答。", "Did not apply: {policy} is a Tencent Cloud CAM policy for sub-accounts, and a key made by the E-Sign console belongs to no CAM user; whether it may call E-Sign is answered by the E-Sign call."),
     "cred.policy.ess_denied": ("电子签拒绝了这个密钥（{code}）：该身份没有电子签（集成版）的调用权限。", "E-Sign refused this key ({code}): this identity is not allowed to call E-Sign integration version."),
     "cred.policy.role": ("无法确定：角色的临时密钥不做策略检查。", "Could not tell: policies are not checked for a role's temporary key."),
-    "cred.policy.test_key": ("无法确定：测试环境的密钥不能用腾讯云核对策略。", "Could not tell: a test-environment key's policies cannot be looked up at Tencent Cloud."),
     # -- app_id -------------------------------------------------------------------------------
     "cred.app.pass": ("应用号 {app_id} 在{environment}可以正常调用。", "App ID {app_id} answers in {environment}."),
     "cred.app.no_app_id": ("无法确定：案例还没有记录应用号，拿到审核通过邮件里的应用号后再检查。", "Could not tell: the case has no app ID yet; check again once the approval email gives you one."),
@@ -86,6 +101,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cred.code.OperationDenied.NoApiAuth": ("这个应用还没有 API 调用权限。", "This app has no API permission yet."),
     "cred.code.ResourceNotFound.ApplicationAuth": ("找不到这个应用的授权记录。", "There is no authorisation record for this app."),
     "cred.code.OperationDenied.WhiteListForbid": ("这个接口没有为应用开通，需要申请加入白名单。", "This interface is not opened for the app; ask for it to be added to the whitelist."),
+    "cred.code.ResourceNotFound.ApplicationId": ("当前环境没有这个应用号（ApplicationId 不存在）。", "This app ID does not exist in this environment (no such ApplicationId)."),
+    "cred.code.UnauthorizedOperation.NoPermissionFeature": ("这个应用当前的电子签版本没有这项功能，需要升级版本后才能调用。", "This app's E-Sign edition does not include this feature; it needs an upgraded edition before the call works."),
+    "cred.code.UnauthorizedOperation.UnauthorizedOperationOrganization": ("这个企业没有被授权使用这个应用。", "This enterprise is not authorised for this app."),
+    "cred.code.FailedOperation.AuthFail": ("电子签鉴权失败：这对密钥和这个应用号对不上（可能来自不同环境，或 SecretKey 复制错了）。", "E-Sign's authentication failed: this key pair and this app ID do not go together (perhaps from different environments, or the SecretKey was mis-copied)."),
+    "cred.code.AuthFailure": ("签名或鉴权失败：电子签没有接受这个请求的签名。", "Signature or authentication failed: E-Sign did not accept this request's signature."),
     "cred.code.ClientNetworkError": ("无法确定：连不上腾讯云，请检查网络后再试。", "Could not tell: Tencent Cloud could not be reached; check the network and try again."),
     "cred.code.ServerNetworkError": ("无法确定：腾讯云返回了 HTTP 错误，请稍后再试。", "Could not tell: Tencent Cloud answered with an HTTP error; try again later."),
     "cred.code.ClientParamsError": ("无法确定：请求参数有误，这是本机器人的问题，请反馈。", "Could not tell: the request's parameters were wrong; that is this bot's fault, please report it."),
@@ -100,6 +120,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cred.fix.key_wrong_env": ("换用该环境的密钥：测试环境用联调测试账号的密钥，正式环境用正式账号在" + _API_KEYS_ZH + "的密钥；环境选错了就用「修改 environment」。", "Use this environment's key: the joint-debugging test account's key for test, the production account's key from " + _API_KEYS_EN + " for production; if the environment is wrong, use 'edit environment'."),
     "cred.fix.app_id": ("核对审核通过邮件里的 32 位应用号，用「修改 app_id」更正；如果环境选错了，用「修改 environment」。", "Compare with the 32-character app ID in the approval email and correct it with 'edit app_id'; if the environment is wrong, use 'edit environment'."),
     "cred.fix.contact": ("写信给 {contact}，附上应用号和 RequestId。", "Write to {contact} with the app ID and the RequestId."),
+    "cred.fix.account_manager": ("联系腾讯电子签的客户经理开通或升级（也可以写信给 {contact}），附上应用号和 RequestId。", "Ask your Tencent E-Sign account manager (客户经理) to open or upgrade it (or write to {contact}), with the app ID and the RequestId."),
+    "cred.fix.esign_key": ("在" + _PROD_KEYS_ZH + "或" + _TEST_KEYS_ZH + "核对密钥与应用号是同一个环境的，重新完整复制 SecretKey；环境选错了就用「修改 environment」。", "In " + _PROD_KEYS_EN + " or " + _TEST_KEYS_EN + ", make sure the key and the app ID are of the same environment and copy the SecretKey again, whole; if the environment is wrong, use 'edit environment'."),
+    "cred.fix.test_key": ("在" + _TEST_KEYS_ZH + "复制测试环境的 SecretId 和 SecretKey；要检查正式环境的密钥，用「检查 prod」。", "Copy the test environment's SecretId and SecretKey from " + _TEST_KEYS_EN + "; to check a production key, use 'check prod'."),
+    "cred.fix.console_key": ("在" + _PROD_KEYS_ZH + "或" + _API_KEYS_ZH + "核对这个 SecretId；测试联调的密钥请用「检查 test」。", "Look this SecretId up in " + _PROD_KEYS_EN + " or in " + _API_KEYS_EN + "; for a joint-debugging key use 'check test'."),
     "cred.fix.key_valid": ("在" + _API_KEYS_ZH + "核对这对密钥。", "Check the key pair in " + _API_KEYS_EN + "."),
     "cred.fix.account_matches": ("核对案例记录的主账号 UIN（「修改 uin」）和密钥所属的账号。", "Compare the case's main-account UIN ('edit uin') with the key's account."),
     "cred.fix.identity": ("在" + _API_KEYS_ZH + "为主账号或子账号创建长期密钥。", "Create a long-term key for the main account or a sub-account in " + _API_KEYS_EN + "."),
@@ -123,6 +147,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cred.console.cancelled": ("没有收到 SecretId，已取消检查。", "No SecretId given; the check is cancelled."),
     "cred.console.not_a_secret_id": ("这一行只能是 SecretId（AKID 开头）。已取消检查。", "That line must be just the SecretId (starting with AKID). The check is cancelled."),
     "cred.console.inline_refused": ("这一行里有 SecretKey，我没有使用它。请输入「检查」，再在隐藏提示里输入 SecretKey。", "That line holds a SecretKey, so I did not use it. Type 'check' and give the SecretKey at the hidden prompt."),
+    # -- the first-call program (comments and messages inside esign_first_call_<env>.py) ------
+    "cred.snippet.title": ("腾讯电子签集成版（essbasic 2021-05-26）的第一次调用：为第一个子企业生成控制台登录链接（环境：{environment}）。", "First call to Tencent E-Sign integration version (essbasic 2021-05-26): a console login link for your first sub-enterprise (environment: {environment})."),
+    "cred.snippet.usage": ("运行：pip install tencentcloud-sdk-python-essbasic，然后 TENCENTCLOUD_SECRET_ID=… TENCENTCLOUD_SECRET_KEY=… python {name}", "Run: pip install tencentcloud-sdk-python-essbasic, then TENCENTCLOUD_SECRET_ID=… TENCENTCLOUD_SECRET_KEY=… python {name}"),
+    "cred.snippet.keys_from_env": ("密钥只从环境变量读取，绝不要写进这个文件（文件会被复制、提交，密钥就泄露了）。", "The keys are read from the environment only; never write them into this file (files get copied and committed, and the key with them)."),
+    "cred.snippet.host": ("测试环境的密钥和应用号只能用于 essbasic.test.ess.tencent.cn，正式环境的只能用于 essbasic.tencentcloudapi.com；设置环境变量 {variable} 可以换成别的地址（如 http://127.0.0.1:9000）。", "Test keys and app IDs work only at essbasic.test.ess.tencent.cn, production ones only at essbasic.tencentcloudapi.com; the environment variable {variable} points it elsewhere (e.g. http://127.0.0.1:9000)."),
+    "cred.snippet.app_id": ("Agent.AppId：你们的应用号（32 位，来自审核通过邮件或控制台 应用集成）。", "Agent.AppId: your app ID (32 characters, from the approval email or the console's 应用集成)."),
+    "cred.snippet.org_open_id": ("Agent.ProxyOrganizationOpenId：由你们平台为这个子企业取的唯一标识，最多 64 个字符；企业激活后就永久绑定这个企业，不能再换，请保存好。", "Agent.ProxyOrganizationOpenId: the identifier your platform chooses for this sub-enterprise, at most 64 characters; once the enterprise is activated it is bound to it for good, so keep it."),
+    "cred.snippet.operator_open_id": ("Agent.ProxyOperator.OpenId：由你们平台为这个子企业的经办人（员工）取的唯一标识，同一个应用号下不能重复。", "Agent.ProxyOperator.OpenId: the identifier your platform chooses for the sub-enterprise's operator (an employee), unique under your app ID."),
+    "cred.snippet.org_name": ("ProxyOrganizationName：子企业的名称，与营业执照完全一致（英文括号写成中文括号）；测试环境里名称末尾要加“测试”，否则审核不通过。", "ProxyOrganizationName: the sub-enterprise's name exactly as on its business licence (Chinese brackets, not English ones); in the test environment it must end in 测试 or the review fails."),
+    "cred.snippet.print_url": ("打开这个链接，子企业在腾讯电子签完成认证和激活（PC 链接 5 分钟内有效，只能用一次）。", "Open this link: the sub-enterprise verifies and activates itself at Tencent E-Sign (a PC link works once, within 5 minutes)."),
+    "cred.snippet.on_error": ("电子签拒绝了调用：打印错误码和说明（AuthFailure.* 多半是密钥或环境不对），退出码 1。", "E-Sign refused the call: print its code and message (AuthFailure.* usually means the key or the environment is wrong), exit status 1."),
+    "cred.snippet.no_keys": ("请先设置环境变量 TENCENTCLOUD_SECRET_ID 和 TENCENTCLOUD_SECRET_KEY。", "Set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY in the environment first."),
     # -- the command line ---------------------------------------------------------------------
     "cred.cli.bad_secret_id": ("--secret-id 应为 AKID 开头、后接 32 位字母或数字。", "--secret-id must be AKID followed by 32 letters and digits."),
     "cred.cli.no_key": ("没有 SecretKey：请设置环境变量 TENCENTCLOUD_SECRET_KEY，或在终端里运行以隐藏输入。SecretKey 不能作为命令行参数。", "No SecretKey: set the environment variable TENCENTCLOUD_SECRET_KEY, or run in a terminal to type it hidden. A SecretKey is never taken as a command-line argument."),

@@ -30,7 +30,14 @@ from handlers.files.contents import (
     needs_materials,
     whitelist_names,
 )
-from handlers.render import DISPLAY_ZONE, field_labels, local_time, option_label
+from handlers.render import (
+    DISPLAY_ZONE,
+    answer_label,
+    field_label,
+    field_labels,
+    local_time,
+    option_label,
+)
 from handlers.services import ApplicationFiles, Mailer, MailError, OutgoingEmail, PackageImage
 from handlers.shapes import Choice, OutFile, Reply
 from handlers.turn import Turn, fold
@@ -77,6 +84,17 @@ def _package_images(turn: Turn) -> tuple[list[PackageImage], list[str]]:
     return images, list(dict.fromkeys(missing))
 
 
+def _labels_asked(turn: Turn, keys: list[str]) -> str:
+    """Missing fields by what their question here calls them (the image as 多合一营业执照 or
+    证件照片, the individual business's phone as 经营者联系方式)."""
+    values, sep = turn.values, "、" if turn.lang == "zh" else ", "
+    named = []
+    for key in keys:
+        step = flow.applicable_step_for_field(key, values)
+        named.append(answer_label(step, key, turn.lang) if step else field_label(key, turn.lang))
+    return sep.join(named)
+
+
 def _email_hint(turn: Turn) -> str:
     return "\n" + turn.t("files.email_hint") if turn.services.mailer is not None else ""
 
@@ -91,12 +109,28 @@ def _hand_over(turn: Turn, build: Callable[[], OutFile], text_key: str, *,
     (measured with ``bench``: open-loop p99 450 ms with the build in the turn, tens of ms out
     of it). What it needs is captured now; it reads nothing of the closed turn."""
     lang, hint = turn.lang, _email_hint(turn) if not private else ""
+    tag = case_tag(turn)
 
     def run() -> list[Reply]:
-        out = build()
+        built = build()
+        out = built.model_copy(update={"name": tagged_name(built.name, tag)})
         return [Reply(kind="file", text=t(text_key, lang, name=out.name) + hint, file=out,
                       private=private)]
     turn.later.append(run)
+
+
+def case_tag(turn: Turn) -> str:
+    """``案例2-正式``: which case and environment a file handed over belongs to. Without it the
+    production case's workbook took the test case's name, and writing it replaced that file."""
+    environment = turn.values.get("environment")
+    word = t(f"word.environment.{environment}", "zh") if environment in ("test", "prod") else ""
+    return "-".join(part for part in (f"案例{turn.require_case().id}", word) if part)
+
+
+def tagged_name(name: str, tag: str) -> str:
+    """``<name>-<tag><suffix>``: the tag before the extension, so the file still opens."""
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}-{tag}.{suffix}" if dot else f"{name}-{tag}"
 
 
 def cmd_excel(turn: Turn, args: str) -> list[Reply]:
@@ -122,7 +156,7 @@ def cmd_materials(turn: Turn, args: str) -> list[Reply]:
         return [turn.reply("info", "files.materials_online")]
     images, missing = _package_images(turn)
     if missing:
-        return [turn.error("files.materials_missing", fields=field_labels(missing, turn.lang)), *turn.reask()]
+        return [turn.error("files.materials_missing", fields=_labels_asked(turn, missing)), *turn.reask()]
     values, day = turn.values, today(turn)
     # The package holds full personal data (resident ID, phone): meant for the one who asked.
     _hand_over(turn, lambda: files.materials_package(values, images, day), "files.materials_ready",
@@ -130,20 +164,39 @@ def cmd_materials(turn: Turn, args: str) -> list[Reply]:
     return []
 
 
+_WHITELIST_AT = flow.STEPS.index(flow.STEPS_BY_NAME["whitelist_interfaces"])
+
+
+def _past_stage_3_questions(turn: Turn) -> bool:
+    """The flow has gone past the whitelist question (answered, skipped or carried over)."""
+    current = turn.current_step()
+    return current is None or flow.STEPS.index(current) > _WHITELIST_AT
+
+
 def offer_workbook(turn: Turn, step: flow.Step, key: str, value: object) -> list[Reply]:
-    """Answer hook: the first time stage 3's answers are complete (the whitelist answered or
-    skipped), hand over the workbook unasked; after that, say when its contents changed."""
+    """Answer hook: the first time stage 3's answers are complete and the flow has gone past
+    them, hand over the workbook unasked; after that, say when its contents changed.
+
+    Why not only on the whitelist answer: a production case opened by ``start prod`` carries
+    the app's answers over and never asks them, so its workbook came only when asked for."""
     files = turn.services.files
-    if key not in WORKBOOK_FIELDS or files is None:
+    if files is None:
+        return []
+    values = turn.values
+    if key not in WORKBOOK_FIELDS and ("whitelist_interfaces" not in values
+                                       or missing_for_workbook(values)
+                                       or not _past_stage_3_questions(turn)):
         return []
     case = turn.require_case()
     if any(entry.kind == OFFERED_NOTE for entry in turn.tx.history(case.id)):
-        return [turn.reply("info", "files.workbook_changed")]
-    if key != "whitelist_interfaces" or missing_for_workbook(turn.values):
+        return [turn.reply("info", "files.workbook_changed")] if key in WORKBOOK_FIELDS else []
+    if "whitelist_interfaces" not in values or missing_for_workbook(values) \
+            or not _past_stage_3_questions(turn):
         return []
-    values, day = turn.values, today(turn)
+    day = today(turn)
     turn.tx.note(case.id, OFFERED_NOTE, day.isoformat(), **turn.who())
     _hand_over(turn, lambda: files.application_workbook(values, day), "files.workbook_offered")
+    turn.question_after_files = True
     return []
 
 
@@ -174,14 +227,17 @@ def draft_email(turn: Turn, files: ApplicationFiles) -> EmailDraft:
         images, materials_missing = _package_images(turn)
         if materials_missing:
             images = None
-            fields = field_labels(materials_missing, turn.lang)
+            fields = _labels_asked(turn, materials_missing)
             if workbook_missing:
                 draft.reasons.append(turn.t("files.materials_missing", fields=fields))
             else:
                 draft.notes.append(turn.t("files.mail_without_materials", fields=fields))
     if workbook_missing:
-        sentence = turn.t("files.workbook_missing", fields=field_labels(workbook_missing, turn.lang))
-        (draft.notes if images is not None else draft.reasons).insert(0, sentence)
+        fields = field_labels(workbook_missing, turn.lang)
+        if images is not None:  # a note beside "send it?", not a line that reads as an error
+            draft.notes.insert(0, turn.t("files.mail_without_workbook", fields=fields))
+        else:
+            draft.reasons.insert(0, turn.t("files.workbook_missing", fields=fields))
     if not workbook_missing or images is not None:
         draft.build = partial(_write_email, files, values, today(turn), not workbook_missing,
                               images, turn.msg.display_name)
@@ -237,6 +293,8 @@ def cmd_email(turn: Turn, args: str) -> list[Reply]:
         if fold(args) in _HISTORY_WORDS:
             return [email_history(turn)]
         return [turn.error("files.mail_usage")]
+    if turn.services.mailer is None and turn.services.files is not None:
+        return _draft_by_hand(turn, turn.services.files)
     services = _configured(turn)
     if isinstance(services, list):
         return services
@@ -249,20 +307,38 @@ def cmd_email(turn: Turn, args: str) -> list[Reply]:
     return []
 
 
+def _draft_by_hand(turn: Turn, files: ApplicationFiles) -> list[Reply]:
+    """No mailbox to send from: the same draft (recipient, subject, body, attachment names),
+    so it can be sent by hand, then how to set one up. Nothing waits for a confirmation."""
+    draft = draft_email(turn, files)
+    if draft.build is None:
+        return [turn.reply("info", "files.mail_not_configured")]
+    build, notes, lang = draft.build, draft.notes, turn.lang
+
+    def shown() -> list[Reply]:
+        text = "\n\n".join([_preview_text(lang, t("files.mail_no_sender", lang), build()), *notes,
+                             t("files.mail_not_configured", lang)])
+        return [Reply(kind="info", text=text)]
+    turn.later.append(shown)
+    return []
+
+
+def _preview_text(lang: str, sender: str, email: OutgoingEmail) -> str:
+    attachments = "\n".join(
+        t("files.mail_attachment", lang, name=f.name, size=max(1, math.ceil(len(f.content) / 1024)))
+        for f in email.attachments
+    )
+    return t("files.mail_preview", lang, sender=sender, to=email.to, subject=email.subject,
+             attachments=attachments, body=email.body.rstrip())
+
+
 def _preview_later(lang: str, sender: str, build: Callable[[], OutgoingEmail],
                    notes: list[str]) -> Callable[[], list[Reply]]:
     """The preview, once the files are built (after the commit): exactly what would leave."""
 
     def preview() -> list[Reply]:
-        email = build()
-        attachments = "\n".join(
-            t("files.mail_attachment", lang, name=f.name,
-              size=max(1, math.ceil(len(f.content) / 1024)))
-            for f in email.attachments
-        )
-        shown = t("files.mail_preview", lang, sender=sender, to=email.to, subject=email.subject,
-                  attachments=attachments, body=email.body.rstrip())
-        text = "\n\n".join([shown, *notes, t("files.mail_confirm", lang)])
+        text = "\n\n".join([_preview_text(lang, sender, build()), *notes,
+                             t("files.mail_confirm", lang)])
         return [Reply(kind="question", text=text, step=EMAIL_CONFIRM_STEP, choices=(
             Choice(value=SEND_VALUE, label=t("files.opt.send", lang)),
             Choice(value=KEEP_VALUE, label=t("files.opt.dont_send", lang)),

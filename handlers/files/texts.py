@@ -85,6 +85,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The offline materials are incomplete, so the package is not attached this time (missing: {fields}).",
     ),
     "files.mail_confirm": ("确认发送吗？", "Send it?"),
+    "files.mail_without_workbook": (
+        "这次不附应用号申请表（还缺：{fields}），只附线下材料包。",
+        "The app-ID workbook is not attached this time (still missing: {fields}); the email carries the offline materials only.",
+    ),
+    "files.mail_no_sender": ("（你们自己的邮箱）", "(your own mailbox)"),
     "files.opt.send": ("发送", "Send"),
     "files.opt.dont_send": ("不发送", "Don't send"),
     "files.mail_kept": ("好的，邮件没有发送。", "OK, the email was not sent."),
@@ -157,4 +162,40 @@ TEXTS: dict[str, tuple[str, str]] = {
     "files.image.individual_license_image": ("营业执照", "business licence"),
     "files.image.certificate_image": ("证件照片", "certificate"),
     "files.image.org_code_image": ("组织机构代码证或社会团体登记证书", "organisation-code or social-group registration certificate"),
+    # -- the licence photo read and checked (the ocr extra, handlers/files/licence_check.py) --
+    "files.ocr.title": ("我读了证照照片，和你们的回答核对如下：", "I read the licence photo and checked it against your answers:"),
+    "files.ocr.match": ("✓ {label}：{read}", "✓ {label}: {read}"),
+    "files.ocr.mismatch": ("✗ {label}：照片上是 {read}，回答是 {answered}", "✗ {label}: the photo says {read}, the answer is {answered}"),
+    "files.ocr.unanswered": ("？{label}：照片上是 {read}，还没有回答", "? {label}: the photo says {read}; not answered yet"),
+    "files.ocr.other": ("· {label}：照片上是 {read}（这种组织类型不填这一项）", "· {label}: the photo says {read} (not asked for this organisation type)"),
+    "files.ocr.all_match": ("都一致，可以继续。", "Everything matches; carry on."),
+    "files.ocr.offer_hint": (
+        "要采用照片上的值，点下面的按钮，或输入：\n{commands}\n（确认之前什么都不会改。）",
+        "To take the photo's value, press a button below or type:\n{commands}\n(Nothing changes until you do.)",
+    ),
+    "files.ocr.edit_command": ("修改 {field} {value}", "edit {field} {value}"),
+    "files.ocr.take": ("采用照片上的{label}", "Take the photo's {label}"),
+    "files.ocr.already": ("{label}已经是 {value}。", "{label} is already {value}."),
+    "files.ocr.unreadable": (
+        "照片可能模糊、被裁切或不是营业执照；腾讯会驳回不清晰的照片——要发一张更清晰的吗？照片已保存，不换也可以继续。要换一张，输入「修改 license_image」再发照片。",
+        "The photo may be blurred, cropped or not the licence; Tencent rejects unclear photos — send a sharper one? It is kept, and you can carry on without. To send another, type 'edit license_image', then the photo.",
+    ),
+    "files.ocr.status_title": ("证照照片（{when} 读取）：", "Licence photo (read {when}):"),
+    "files.ocr.status_unreadable": (
+        "证照照片（{when} 读取）：没有读到能通过校验的证照号码，照片可能模糊、被裁切或不是营业执照。",
+        "Licence photo (read {when}): no code on it passed its check; it may be blurred, cropped or not the licence.",
+    ),
+    "files.ocr.err.unknown": ("这个按钮对应的照片读取结果不存在。", "That button's photo reading is not on record."),
+    "files.ocr.err.stale": (
+        "证照照片已经换过了，这个按钮不再适用；请看新照片的核对结果。",
+        "The licence photo has been replaced since, so this button no longer applies; see the new photo's check.",
+    ),
+    "files.ocr.help_on": (
+        "上传的证照照片会被读取，并与回答核对（证照号码、名称、法定代表人或经营者）。",
+        "Uploaded licence photos are read and checked against your answers (code, name, legal representative or operator).",
+    ),
+    "files.ocr.help_off": (
+        "安装 esignbot[ocr] 后，我会读取上传的证照照片，并与回答核对证照号码、名称和法定代表人。",
+        "Install esignbot[ocr] and I will read each uploaded licence photo and check its code, name and legal representative against your answers.",
+    ),
 }

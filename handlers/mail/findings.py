@@ -166,15 +166,17 @@ def file_reading(
 
 
 def _queue(tx: StoreTransaction, key: str, case: CaseRecord, replies: list[Reply],
-           at: str) -> None:
+           at: str, *, for_creator: bool = False) -> None:
     """Into the outbox (migration 0004), which the scheduler delivers through the platform that
     owns the conversation, once, retrying a failed send; the case's creator is mentioned. The
-    outbox knows two purposes, ``result`` and ``reminder``: a finding is news of a result."""
+    outbox knows two purposes, ``result`` and ``reminder``: a finding is news of a result.
+    ``for_creator``: for the creator alone (a notice for an admin), not everyone on the case."""
     outbox.add_message(
         tx, dedupe_key=key, case_id=case.id, wait_id=None, purpose="result",
         conversation=case.conversation, mention_user_id=case.created_by,
         mention_name=case.created_by_name or case.created_by,
-        replies=[reply.model_dump(mode="json") for reply in replies], at=at)
+        replies=[reply.model_dump(mode="json") for reply in replies], at=at,
+        actor=case.created_by if for_creator else None)
 
 
 def post_finding(tx: StoreTransaction, finding_id: int, at: str) -> None:
@@ -199,7 +201,7 @@ def notify_admins(
     cases = admin_cases(tx, admins)
     for case in cases:
         _queue(tx, f"mail:notice:{notice_id}:{case.conversation}", case,
-               notice_replies(tx, notice, case.lang), at)
+               notice_replies(tx, notice, case.lang), at, for_creator=True)
     conversations = tuple(case.conversation for case in cases)
     store.mark_notice_queued(tx, notice_id, conversations, at)
     return conversations

@@ -16,7 +16,9 @@ from datetime import date
 from typing import Any
 
 from handlers import flow
+from handlers.commands import ParsedCommand
 from handlers.core_commands import cmd_status as core_status
+from handlers.files import licence_check
 from handlers.render import field_label, local_time
 from handlers.reviews import tracking
 from handlers.reviews.kinds import KIND_BY_GATE, KINDS, WaitKind
@@ -44,6 +46,11 @@ _VERDICT_WORDS: dict[str, str] = {
                      "失败"), "rejected"),
 }
 _ALL_WORDS = {"all", "全部", "所有", "everything"}
+_NO_REASON_WORDS = {"none", "no", "无", "没有", "不知道", "-", "—"}
+REASON_STEPS: dict[str, str] = {kind: f"review_reason_{kind}" for kind in ("realname", "app")}
+"""The ``pending_confirm`` value while a rejection chosen as an answer waits for its reason
+(the bank transfer has no rejection answer: a failed one starts over)."""
+_REASON_KIND = {step: kind for kind, step in REASON_STEPS.items()}
 
 
 # -- who may record results ----------------------------------------------------------------
@@ -84,12 +91,47 @@ def on_answer(turn: Turn, step: flow.Step, key: str, value: Any) -> list[Reply]:
     if value in spec.ends:
         state = spec.ends[value]
         if tracking.already_recorded(turn.tx, case.id, spec.name, state) is None:
+            if state == "rejected" and spec.name in REASON_STEPS:
+                # Announced once the reason is known (``confirm_reason``): the team needs it.
+                turn.tx.update_case(case.id, pending_confirm=REASON_STEPS[spec.name])
+                turn.case = turn.tx.case(case.id)
+                return reason_question(turn)
             app_id = turn.values.get("app_id") if spec.name == "app" else None
             tracking.finish(turn.tx, case, spec.name, state, lang=turn.lang, app_id=app_id, **who)
         return []
     if value in spec.withdraws:
         tracking.withdraw(turn.tx, case.id, spec.name, **who)
     return []
+
+
+# -- a rejection's reason ------------------------------------------------------------------
+def reason_question(turn: Turn) -> list[Reply]:
+    """Ask for the reason of the rejection just chosen as an answer."""
+    step = turn.require_case().pending_confirm or ""
+    kind = _REASON_KIND.get(step, "realname")
+    return [Reply(kind="question", step=step,
+                  text=turn.t("reviews.reason.ask", wait=wait_name(kind, turn.lang)))]
+
+
+def confirm_reason(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
+    """The input after "what reason did Tencent give?": recorded with the rejection and put in
+    its announcement. ``none`` (or a command, or a click) records it without one."""
+    case = turn.require_case()
+    kind = _REASON_KIND[case.pending_confirm or ""]
+    typed = turn.msg.text if command is None and turn.msg.action is None else ""
+    try:
+        reason = None if fold(typed) in _NO_REASON_WORDS else (_reason(typed) or None)
+    except Invalid as problem:
+        return [turn.error(problem.key, **problem.params), *reason_question(turn)]
+    turn.tx.update_case(case.id, pending_confirm=None)
+    if tracking.already_recorded(turn.tx, case.id, kind, "rejected") is None:
+        tracking.finish(turn.tx, case, kind, "rejected", lang=turn.lang, reason=reason,
+                        **turn.who())
+        turn.tx.note(case.id, "review", {"wait": kind, "result": "rejected", "reason": reason},
+                     **turn.who())
+    return [turn.reply("info", "reviews.recorded", wait=wait_name(kind, turn.lang),
+                       state=turn.t("reviews.state.rejected"),
+                       creator=case.created_by_name or case.created_by), *turn.reask()]
 
 
 # -- the review command --------------------------------------------------------------------
@@ -115,7 +157,7 @@ def _gate_step(turn: Turn, spec: WaitKind) -> flow.Step | list[Reply]:
     step = flow.applicable_step_for_field(spec.gate, values)
     if step is not None:
         return step
-    conditions = {key for s in flow.steps_for_field(spec.gate) for key in s.when}
+    conditions = {key for s in flow.steps_for_field(spec.gate) for key in (*s.when, *s.unless)}
     sep = "、" if turn.lang == "zh" else ", "
     labels = sep.join(field_label(k, turn.lang) for k in sorted(conditions))
     unanswered = any(k not in values for k in conditions)
@@ -206,7 +248,9 @@ def cmd_status(turn: Turn, args: str) -> list[Reply]:
     replies = core_status(turn, args)
     lines = wait_lines(store.waits_for_case(turn.tx, turn.case.id), local_date(turn.clock_now),
                        turn.lang)
-    if not lines:
-        return replies
+    lines += licence_check.status_lines(turn)  # what the licence photo was read to say
+    step = turn.current_step()  # and what to do next, as ``help`` ends
+    lines.append(turn.t("help.next", question=turn.t(step.question_key)) if step
+                 else turn.t("help.next_done"))
     first = replies[0]
     return [first.model_copy(update={"text": "\n".join([first.text, *lines])}), *replies[1:]]

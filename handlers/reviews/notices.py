@@ -44,7 +44,7 @@ def estimate_lines(kind: str, start: date, lang: str) -> list[str]:
 def started_reply(kind: str, started_at: str, start: date, due: date, lang: str) -> Reply:
     spec = KINDS[kind]
     text = t("reviews.started", lang, wait=wait_name(kind, lang), start=local_time(started_at),
-             days=spec.workdays, due=day_text(due, lang), kind=kind)
+             days=spec.workdays, due=day_text(due, lang), kind=t(f"reviews.word.{kind}", lang))
     return Reply(kind="info", text=_NEXT_LINE.join([text, *estimate_lines(kind, start, lang)]))
 
 
@@ -77,7 +77,7 @@ def reminder_replies(
 ) -> list[Reply]:
     """A late wait: what is late, since when, what to check, who to ask."""
     text = t("reviews.reminder", lang, wait=wait_name(kind, lang), start=local_time(started_at),
-             due=day_text(due_on, lang), late=late, kind=kind,
+             due=day_text(due_on, lang), late=late, kind=t(f"reviews.word.{kind}", lang),
              advice=t(f"reviews.reminder.advice.{kind}", lang))
     return [Reply(kind="info", text=text)]
 

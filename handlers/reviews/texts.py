@@ -19,6 +19,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reviews.state.approved": ("通过", "approved"),
     "reviews.state.rejected": ("驳回", "rejected"),
     "reviews.state.withdrawn": ("已撤回", "withdrawn"),
+    # The word for each wait in a ``review`` command, as a person of that language types it.
+    "reviews.word.transfer": ("打款", "transfer"),
+    "reviews.word.realname": ("实名", "realname"),
+    "reviews.word.app": ("应用号", "app"),
+    "reviews.reason.ask": (
+        "腾讯驳回「{wait}」的原因是什么？把驳回邮件里的原因发给我，我会写进给团队的通知里；邮件没写原因请回复「无」。",
+        "What reason did Tencent give for rejecting the {wait}? Send me the reason from the rejection email and I will put it in the team's announcement; reply 'none' if the email gives none.",
+    ),
     # -- dates ----------------------------------------------------------------------------
     "reviews.weekday.0": ("周一", "Mon"),
     "reviews.weekday.1": ("周二", "Tue"),
@@ -47,24 +55,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     # -- a wait starts --------------------------------------------------------------------
     "reviews.started": (
-        "⏳ 已开始跟踪「{wait}」：{start} 开始，按 {days} 个工作日（法定节假日不算，调休上班日算）计，预计 {due}前出结果。超期后我会在工作日 9:00–18:00（北京时间）每天提醒一次。收到结果后回复：审核 {kind} approved，或 审核 {kind} rejected 原因。",
+        "⏳ 已开始跟踪「{wait}」：{start} 开始，按 {days} 个工作日（法定节假日不算，调休上班日算）计，预计 {due}前出结果。超期后我会在工作日 9:00–18:00（北京时间）每天提醒一次。收到结果后回复：审核 {kind} 通过，或 审核 {kind} 驳回 原因。",
         "⏳ Now tracking the {wait}: started {start}; {days} working days (public holidays excluded, make-up working days included) bring the result by {due}. If it is late I will remind you once each working day between 9:00 and 18:00 Beijing time. When the result arrives, reply: review {kind} approved, or review {kind} rejected <reason>.",
     ),
     # -- the review command ---------------------------------------------------------------
     "reviews.usage": (
-        "用法：审核 <transfer|realname|app> <approved|rejected> [原因或应用号]\n"
-        "· transfer = 对公打款认证，realname = 补充实名认证，app = 应用号\n"
-        "例如：审核 realname rejected 营业执照照片不清晰；审核 app approved <32 位应用号>",
+        "用法：审核 <打款|实名|应用号> <通过|驳回> [原因或应用号]\n"
+        "· 打款 = 对公打款认证，实名 = 补充实名认证，应用号 = 应用号资质审核\n"
+        "例如：审核 实名 驳回 营业执照照片不清晰；审核 应用号 通过 <32 位应用号>",
         "Usage: review <transfer|realname|app> <approved|rejected> [reason or app ID]\n"
         "· transfer = bank-transfer verification, realname = supplementary real-name review, app = app-ID review\n"
         "For example: review realname rejected the licence photo is blurred; review app approved <32-character app ID>",
     ),
     "reviews.err.kind": (
-        "「{word}」不是可以记录结果的审核。可选：transfer（对公打款认证）、realname（补充实名认证）、app（应用号）。",
+        "「{word}」不是可以记录结果的审核。可选：打款（对公打款认证）、实名（补充实名认证）、应用号（应用号资质审核）。",
         "'{word}' is not a review I can record. Choose transfer (bank-transfer verification), realname (supplementary real-name review) or app (app ID).",
     ),
     "reviews.err.verdict": (
-        "「{word}」不是审核结果。请写 approved（通过）或 rejected（驳回）。",
+        "「{word}」不是审核结果。请写「通过」或「驳回」。",
         "'{word}' is not a review result. Write approved or rejected.",
     ),
     "reviews.err.not_admin": (
@@ -80,7 +88,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The {wait} does not apply to this case (because of the answer to '{fields}'). If that answer is wrong, correct it with 'edit' first.",
     ),
     "reviews.err.app_id_needed": (
-        "记录应用号审核通过时，请附上邮件里的应用号：审核 app approved <32 位应用号>",
+        "记录应用号审核通过时，请附上邮件里的应用号：审核 应用号 通过 <32 位应用号>",
         "To record the app-ID review as approved, add the app ID from the email: review app approved <32-character app ID>",
     ),
     "reviews.err.reason_too_long": (
@@ -122,18 +130,18 @@ TEXTS: dict[str, tuple[str, str]] = {
         "📣 The bank-transfer verification did not pass {recorded}.\nReason: {reason}\nWhat to fix: check the account name, bank, bank location and branch, then submit the enterprise bank-transfer verification again in the Tencent Cloud console > 账号信息 > 基本信息 > 认证状态. ⚠️ Two wrong amounts in a row fail the verification: confirm the amount received with your finance team before typing it.\nAfter resubmitting, answer 'submitted, waiting for the transfer' to the bank-transfer question and I will start counting again.",
     ),
     "reviews.notice.rejected.realname": (
-        "📣 补充实名认证审核被驳回{recorded}。\n原因：{reason}\n怎么改：按驳回原因更正材料（用「修改 字段 新值」，例如：修改 org_email ops@example.com），再重新提交：线上在腾讯电子签官网 > 企业信息 中提交，线下把材料重新发到 " + CONTACT + "。\n重新提交后回复「已提交，等待审核」，我会重新开始计时。",
+        "📣 补充实名认证审核被驳回{recorded}。\n原因：{reason}\n怎么改：按驳回原因更正材料（用「修改 字段 新值」，例如：修改 组织邮箱 ops@example.com），再重新提交：线上在腾讯电子签官网 > 企业信息 中提交，线下把材料重新发到 " + CONTACT + "。\n重新提交后回复「已提交，等待审核」，我会重新开始计时。",
         "📣 The supplementary real-name review was rejected {recorded}.\nReason: {reason}\nWhat to fix: correct the materials the reason names (with 'edit <field> <value>', e.g. edit org_email ops@example.com), then resubmit: online at the E-Sign site > 企业信息, offline by emailing the materials again to " + CONTACT + ".\nAfter resubmitting, reply 'submitted, waiting for the review' and I will start counting again.",
     ),
     "reviews.notice.rejected.app": (
-        "📣 应用号资质审核被驳回{recorded}。\n原因：{reason}\n怎么改：按驳回原因更正申请信息（例如：修改 app_description 新的简介），重新生成申请表，再发邮件到 " + CONTACT + "。\n重新发送后回复「已发送，等待审核」，我会重新开始计时。",
+        "📣 应用号资质审核被驳回{recorded}。\n原因：{reason}\n怎么改：按驳回原因更正申请信息（例如：修改 应用简介 新的简介），重新生成申请表，再发邮件到 " + CONTACT + "。\n重新发送后回复「已发送，等待审核」，我会重新开始计时。",
         "📣 The app-ID qualification review was rejected {recorded}.\nReason: {reason}\nWhat to fix: correct the application as the reason says (e.g. edit app_description <new description>), build the application form again and email it to " + CONTACT + ".\nAfter sending it again, reply 'sent, waiting for the review' and I will start counting again.",
     ),
     "reviews.notice.no_reason": ("未记录，请查看审核结果邮件", "not recorded; see the result email"),
     "reviews.notice.contact": ("有疑问可联系 " + CONTACT + "。", "Questions: " + CONTACT + "."),
     # -- reminders ------------------------------------------------------------------------
     "reviews.reminder": (
-        "⏰ 「{wait}」已超期：{start} 开始，原定 {due}前出结果，现在已晚了 {late} 个工作日。\n{advice}\n收到结果后回复：审核 {kind} approved，或 审核 {kind} rejected 原因。如果迟迟没有结果，请联系 " + CONTACT + " 询问进度。",
+        "⏰ 「{wait}」已超期：{start} 开始，原定 {due}前出结果，现在已晚了 {late} 个工作日。\n{advice}\n收到结果后回复：审核 {kind} 通过，或 审核 {kind} 驳回 原因。如果迟迟没有结果，请联系 " + CONTACT + " 询问进度。",
         "⏰ The {wait} is late: started {start}, due by {due}, now {late} working day(s) late.\n{advice}\nWhen the result arrives, reply: review {kind} approved, or review {kind} rejected <reason>. If nothing arrives, ask " + CONTACT + " where it stands.",
     ),
     "reviews.reminder.advice.transfer": (

@@ -34,7 +34,8 @@ def cases(tmp_path: Path, *args: str, db: Path | None = None) -> subprocess.Comp
 def two_cases(tmp_path: Path) -> Path:
     """Case #1 (named with a formula) started first but answered last; case #2 never named.
     A second apart, so the order by last activity (kept to the second) is not a tie."""
-    run_console(tmp_path, ["start", "1", "1", "100016315204", FORMULA_NAME], "--conversation", "one")
+    run_console(tmp_path, ["start", "1", "2", "1", "100016315204", FORMULA_NAME],
+                "--conversation", "one")  # test, the guide's route, verified, UIN, name
     time.sleep(1.1)
     run_console(tmp_path, ["start"], "--conversation", "two", user="bob")
     time.sleep(1.1)

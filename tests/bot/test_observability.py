@@ -279,15 +279,15 @@ def test_metrics_count_the_turns_and_acknowledgements_and_read_the_backlog(
             finally:
                 callbacks.close()
     # Each callback is answered once its turn is committed, so the counts are complete here.
-    # start, 1, 2, 2 applied; "not a number" refused; status applied once, then its retry.
-    assert sample(page, "esignbot_turns_total", platform="wecom", status="ok") == 5
+    # start, 1, 2, 2, 2 applied; "not a number" refused; status applied once, then its retry.
+    assert sample(page, "esignbot_turns_total", platform="wecom", status="ok") == 6
     assert sample(page, "esignbot_turns_total", platform="wecom", status="refused") == 1
     assert sample(page, "esignbot_turns_total", platform="wecom", status="duplicate") == 1
     assert sample(page, "esignbot_turns_total", platform="wecom", status="failed") == 0
-    # Every request to the callback was acknowledged and timed: 7 POSTs and the GET.
-    assert sample(page, "esignbot_ack_seconds_count", platform="wecom") == 8
-    assert sample(page, "esignbot_ack_seconds_bucket", platform="wecom", le="+Inf") == 8
-    assert 0 < sample(page, "esignbot_ack_seconds_sum", platform="wecom") < 8 * 5
+    # Every request to the callback was acknowledged and timed: 8 POSTs and the GET.
+    assert sample(page, "esignbot_ack_seconds_count", platform="wecom") == 9
+    assert sample(page, "esignbot_ack_seconds_bucket", platform="wecom", le="+Inf") == 9
+    assert 0 < sample(page, "esignbot_ack_seconds_sum", platform="wecom") < 9 * 5
     assert sample(page, "esignbot_outbox_backlog") == 1  # the terminal's result, still queued
     assert sample(page, "esignbot_waits_open", kind="transfer") == 1  # the WeCom case's
     assert sample(page, "esignbot_waits_due", kind="transfer") == 0

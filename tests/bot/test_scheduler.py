@@ -23,7 +23,7 @@ from handlers.shapes import Reply
 from storage import CaseStore
 from tests.conftest import REPO, Chat, FakeClock
 
-TO_TRANSFER_WAIT = ["start", "1", "2", "2"]  # test env, no verified account, submitted
+TO_TRANSFER_WAIT = ["start", "1", "2", "2", "2"]  # test env, guide's route, not verified, submitted
 
 
 def shanghai(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

@@ -17,7 +17,8 @@ from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.wecom_api import FakeWeComApi
 from tests.fakes.wecom_callbacks import WeComCallbacks
 
-TO_TRANSFER_WAIT = ["1", "2", "2"]  # after the console's own "start": test env, not verified, submitted
+TO_TRANSFER_WAIT = ["1", "2", "2", "2"]
+"""After the console's own "start": test env, the guide's route, not verified, submitted."""
 
 
 def outbox(db: Path) -> list[tuple[str, str]]:
@@ -39,7 +40,7 @@ def test_the_console_prints_a_result_notice_once_after_the_reply(tmp_path: Path)
 def test_a_notice_waits_for_its_own_console_conversation(tmp_path: Path) -> None:
     db = tmp_path / "esignbot.db"
     chat = Chat(db, "console:team-a")  # recorded elsewhere, e.g. by another process
-    for line in ["start", "1", "2", "2", "审核 transfer rejected 两次金额输错"]:
+    for line in ["start", *TO_TRANSFER_WAIT, "审核 transfer rejected 两次金额输错"]:
         chat.send(line)
     chat.store.close()
     other = run_console(tmp_path, ["status"], "--conversation", "team-b")
@@ -115,7 +116,7 @@ def test_a_wecom_announcement_sent_again_after_a_crash_reaches_nobody_twice(tmp_
 def test_serve_announces_a_result_in_slack_with_a_real_mention(tmp_path: Path) -> None:
     db = tmp_path / "esignbot.db"
     chat = Chat(db, "slack:T1:C42")  # the case as the Slack adapter keys it
-    for line in ["start", "1", "2", "2"]:
+    for line in ["start", *TO_TRANSFER_WAIT]:
         chat.send(line, user="U0123ABCD")
     chat.send("review transfer approved", user="U0456EFGH")
     chat.store.close()

@@ -101,19 +101,20 @@ class Serve:
 
 
 def start_serve(db: Path, env: dict[str, str], *, log: Path | None = None,
-                cwd: Path | None = None) -> Serve:
-    """Start ``esignbot serve --db <db>`` in ``cwd`` (default: ``db``'s folder), its output in
-    ``log`` (default ``serve.log`` there); returns once ``/healthz`` answers."""
+                cwd: Path | None = None, args: Sequence[str] = ()) -> Serve:
+    """Start ``esignbot serve --db <db> [args]`` in ``cwd`` (default: ``db``'s folder), its
+    output in ``log`` (default ``serve.log`` there); returns once ``/healthz`` answers."""
     cwd = cwd or db.parent
     log = log or cwd / "serve.log"
-    proc, base = start_http(["-m", "bot.cli", "serve", "--db", str(db)], env, cwd, log=log)
+    proc, base = start_http(["-m", "bot.cli", "serve", "--db", str(db), *args], env, cwd, log=log)
     return Serve(proc, base, log)
 
 
 @contextmanager
-def serving(db: Path, env: dict[str, str], *, log: Path | None = None) -> Iterator[Serve]:
+def serving(db: Path, env: dict[str, str], *, log: Path | None = None,
+            args: Sequence[str] = ()) -> Iterator[Serve]:
     """:func:`start_serve`, stopped at the end; a traceback in its output fails the test."""
-    server = start_serve(db, env, log=log)
+    server = start_serve(db, env, log=log, args=args)
     try:
         yield server
     finally:

@@ -9,8 +9,12 @@ exactly (the SDK ignores error bodies under any other content type).
 
 One fake listens on two ports: ``endpoint`` plays the production hosts (``sts``, ``cam``,
 ``essbasic.tencentcloudapi.com``), ``test_endpoint`` the E-Sign joint-debugging host
-(``essbasic.test.ess.tencent.cn``). Each is a scenario knob away from the failures a team meets:
-a wrong key, a missing policy, a banned app, throttling, a server too slow to answer.
+(``essbasic.test.ess.tencent.cn``). A test key is known only to the test port (STS, CAM and
+production essbasic refuse it as an unknown SecretId), and a key made by the E-Sign console for
+production only to production essbasic, as the console route describes. Each is a scenario knob
+away from the failures a team meets: a wrong key, a missing policy, a banned app, any essbasic
+error code, throttling, a server too slow to answer. Besides the probe, essbasic answers
+``CreateConsoleLoginUrl`` (what the first-call snippet sends).
 """
 
 from __future__ import annotations
@@ -73,7 +77,9 @@ def tc3_signature(secret_key: str, timestamp: int, service: str, to_sign: str) -
 @dataclass
 class Key:
     """One API key: whose it is, and where it is valid (``prod`` means Tencent Cloud itself:
-    STS, CAM and production E-Sign; ``test`` the E-Sign joint-debugging environment)."""
+    STS, CAM and production E-Sign; ``test`` the E-Sign joint-debugging environment;
+    ``console`` an E-Sign key for production made in the E-Sign console, which only production
+    essbasic knows)."""
 
     secret_id: str
     secret_key: str
@@ -109,13 +115,18 @@ class FakeTencentCloud:
     cam_readers: set[str] = field(default_factory=set)
     """Users allowed to list policies (root accounts always are)."""
     apps: dict[str, dict[str, str]] = field(default_factory=lambda: {"prod": {}, "test": {}})
-    """environment -> app ID -> "ok" or "banned"."""
+    """environment -> app ID -> "ok", "banned", or any other error code essbasic answers for
+    it (``FailedOperation.AuthFail``, ``UnauthorizedOperation.NoPermissionFeature``…)."""
     app_not_found_code: str = "ResourceNotFound.Application"
     throttle: int = 0
     """How many of the next requests are answered ``RequestLimitExceeded``."""
     delay: float = 0.0
     """Seconds to wait before answering each request (a slow server)."""
     calls: list[Call] = field(default_factory=list)
+    """Requests whose signature was verified, in order."""
+    seen: list[tuple[str, str, str]] = field(default_factory=list)
+    """(port's environment, service in the credential scope, action) of every request that
+    arrived, before any check: proof of which hosts were asked at all."""
     rejected: list[str] = field(default_factory=list)
     """Error codes answered, in order (what the SDK was told)."""
     endpoint: str = ""
@@ -153,6 +164,9 @@ class FakeTencentCloud:
         if method != "POST" or path != "/":
             raise ApiError("InvalidParameter", "only POST / is served here")
         match = _AUTH.match(headers.get("authorization", ""))
+        with self._lock:
+            self.seen.append((environment, match["service"] if match else "",
+                              headers.get("x-tc-action", "")))
         if match is None:
             raise ApiError("AuthFailure.SignatureFailure", "missing or malformed Authorization")
         service, action = match["service"], headers.get("x-tc-action", "")
@@ -167,8 +181,11 @@ class FakeTencentCloud:
         key = self.keys.get(match["secret_id"])
         if not match["secret_id"].startswith("AKID"):
             raise ApiError("AuthFailure.InvalidSecretId", "not a cloud API key")
-        where = "prod" if service in {"sts", "cam"} else environment
-        if key is None or where not in key.environments:
+        if service in {"sts", "cam"}:
+            accepted = {"prod"}
+        else:
+            accepted = {"prod", "console"} if environment == "prod" else {"test"}
+        if key is None or not accepted & key.environments:
             raise ApiError("AuthFailure.SecretIdNotFound", "the SecretId is not found")
         signed = match["signed"]
         if "content-type" not in signed.split(";") or "host" not in signed.split(";"):
@@ -243,14 +260,44 @@ class FakeTencentCloud:
             raise ApiError("InvalidParameter", "StartTime and EndTime are yyyyMMdd") from None
         if not date(2000, 1, 1) <= start <= end or (end - start).days > 31:
             raise ApiError("InvalidParameter", "the time span is at most 31 days")
-        if environment == "prod" and not self.holds_policy(key.user_id):
+        self._check_app(environment, key, app_id)
+        return {"Total": 0, "Details": []}
+
+    def _check_app(self, environment: str, key: Key, app_id: str) -> None:
+        """What essbasic checks for every action: the key's E-Sign permission, then the app."""
+        cam_key = "prod" in key.environments
+        if environment == "prod" and cam_key and not self.holds_policy(key.user_id):
             raise ApiError("AuthFailure.UnauthorizedOperation", "no permission for essbasic")
         state = self.apps[environment].get(app_id)
         if state is None:
             raise ApiError(self.app_not_found_code, "the application does not exist")
         if state == "banned":
             raise ApiError("OperationDenied.BannedApplication", "the application is banned")
-        return {"Total": 0, "Details": []}
+        if state != "ok":
+            raise ApiError(state, f"the application answers {state}")
+
+    def _create_console_login_url(self, environment: str, key: Key, params: dict[str, Any],
+                                  headers: dict[str, str]) -> dict[str, Any]:
+        """A login link for a sub-enterprise: the Agent in full and the enterprise's name, as
+        the SDK documents them required; the same OpenId gets the same enterprise."""
+        agent = params.get("Agent") or {}
+        app_id = agent.get("AppId")
+        if not app_id:
+            raise ApiError("MissingParameter", "Agent.AppId is required")
+        org = agent.get("ProxyOrganizationOpenId")
+        if not isinstance(org, str) or not 0 < len(org) <= 64:
+            raise ApiError("InvalidParameter.ProxyOrganizationOpenId",
+                           "Agent.ProxyOrganizationOpenId is required, at most 64 characters")
+        if not (agent.get("ProxyOperator") or {}).get("OpenId"):
+            raise ApiError("MissingParameter.ProxyOperatorOpenId",
+                           "Agent.ProxyOperator.OpenId is required")
+        if not params.get("ProxyOrganizationName"):
+            raise ApiError("MissingParameter", "ProxyOrganizationName is required")
+        self._check_app(environment, key, app_id)
+        token = hashlib.sha256(f"{environment}/{app_id}/{org}".encode()).hexdigest()[:24]
+        host = "quick.test.qian.qq.com" if environment == "test" else "quick.qian.qq.com"
+        return {"ConsoleUrl": f"https://{host}/login/{token}", "IsActivated": False,
+                "ProxyOperatorIsVerified": False}
 
     # -- serving -----------------------------------------------------------------------------
     @contextmanager
@@ -291,6 +338,7 @@ _ACTIONS = {
     ("cam", "ListAttachedUserAllPolicies"): FakeTencentCloud._list_attached_user_all_policies,
     ("essbasic", "ChannelDescribeBillUsageDetail"):
         FakeTencentCloud._channel_describe_bill_usage_detail,
+    ("essbasic", "CreateConsoleLoginUrl"): FakeTencentCloud._create_console_login_url,
 }
 
 
@@ -341,10 +389,21 @@ def secret_key(tag: str) -> str:
     return (tag + "Zq7xW3vB9nM2kL5jH8gF4dS6aP1oI0uY")[:32]
 
 
+def console_env(cloud: FakeTencentCloud, key: str | None = None) -> dict[str, str]:
+    """The settings that point an ``esignbot`` process at this fake (both E-Sign hosts), and
+    the SecretKey a piped ``check`` reads from the environment."""
+    env = {"ESIGNBOT_TENCENTCLOUD_ENDPOINT": cloud.endpoint,
+           "ESIGNBOT_TENCENTCLOUD_TEST_ENDPOINT": cloud.test_endpoint,
+           "ESIGNBOT_TENCENTCLOUD_TIMEOUT": "5"}
+    if key is not None:
+        env["TENCENTCLOUD_SECRET_KEY"] = key
+    return env
+
+
 def standard_cloud() -> FakeTencentCloud:
     """One main account with its root key and sub-accounts in every state the check tells
-    apart, a second main account, a key that only the E-Sign test environment knows, and apps
-    in both environments."""
+    apart, a second main account, a key that only the E-Sign test environment knows, a
+    production key made by the E-Sign console (unknown to STS), and apps in both environments."""
     cloud = FakeTencentCloud()
     cloud.add_key(Key(secret_id("Root"), secret_key("Root"), UIN, UIN))
     cloud.add_key(Key(secret_id("SubDirect"), secret_key("SubDirect"), UIN, "100026100001"))
@@ -356,6 +415,8 @@ def standard_cloud() -> FakeTencentCloud:
                       environments=frozenset({"prod", "test"})))
     cloud.add_key(Key(secret_id("TestOnly"), secret_key("TestOnly"), "300000000009",
                       "300000000009", environments=frozenset({"test"})))
+    cloud.add_key(Key(secret_id("Console"), secret_key("Console"), "esign-console",
+                      "esign-console", environments=frozenset({"console"})))
     cloud.direct_policies["100026100001"] = ["QcloudCOSReadOnlyAccess", ESS_POLICY]
     cloud.groups["100026100002"] = [Group(7, "esign-devs", [ESS_POLICY, "QcloudCamReadOnlyAccess"])]
     cloud.direct_policies["100026100003"] = ["QcloudCOSReadOnlyAccess"]

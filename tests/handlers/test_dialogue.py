@@ -28,7 +28,7 @@ def to_contact(chat: Chat) -> None:
 
 
 def test_first_message_without_a_case_says_how_to_start(chat: Chat) -> None:
-    assert "start" in chat.say("hello")
+    assert "开始" in chat.say("hello")
     assert chat.question() is None
     assert chat.history_count() == 0
 
@@ -36,7 +36,7 @@ def test_first_message_without_a_case_says_how_to_start(chat: Chat) -> None:
 def test_help_says_what_to_type_next(chat: Chat) -> None:
     chat.send("start")
     text = chat.say("帮助")
-    assert "修改 / edit" in text and "下一步：这次接入用于哪个环境？" in text
+    assert "修改 <字段>" in text and "下一步：这次接入用于哪个环境？" in text
 
 
 BAD_INPUTS = [
@@ -178,7 +178,7 @@ def test_status_shows_stages_answers_who_when_and_what_is_missing(chat: Chat) ->
     assert "✅ 第 1 步" in text and "▶️ 第 2 步" in text and "▫️ 第 4 步" in text
     assert "组织联系人：李四 — bob，2026-03-02 09:00" in text  # Asia/Shanghai time
     assert re.search(r"进度 [▰▱]{10} \d+%", text)
-    assert "还缺：联系方式、组织邮箱、营业执照/证件照片" in text
+    assert "还缺：联系方式、组织邮箱、多合一营业执照" in text
 
 
 def test_shared_conversations_mask_personal_data(db: Path) -> None:

@@ -21,7 +21,8 @@ COMMANDS = ["start", "help", "status", "back", "skip", "cancel", "yes", "no", "l
             "edit app_description " + "长" * 101, "/start now", "start prod", "开始 联调", "start Ltd"]
 ANSWERS = ["1", "2", "3", "4", "100016315204", "测试科技有限公司", "9144030071526726XG", "张三",
            "13812345678", "ops@example.com", "110108000000016", "11010519491231002X", "71526726X",
-           "事证第110000001234号", "none", "1,2", "yDCWpUUckpvv76rqUxjIE8qvXHjCqG4t"]
+           "事证第110000001234号", "none", "1,2", "5, 9", "ChannelCreateFlowReminds", "VerifyUsr",
+           "yDCWpUUckpvv76rqUxjIE8qvXHjCqG4t", "guide", "created", "later"]
 inputs = st.one_of(
     st.sampled_from(COMMANDS),
     st.sampled_from(ANSWERS),
@@ -29,7 +30,8 @@ inputs = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8"), min_size=2000, max_size=2100),
     st.builds(lambda s, v: Action(step=s, value=v),
               st.sampled_from([s.name for s in flow.STEPS] + ["confirm_cancel"]),
-              st.sampled_from(["1", "yes", "prod", "offline", "enterprise", "approved"])),
+              st.sampled_from(["1", "yes", "prod", "offline", "enterprise", "approved", "console",
+                               "email", "created", "later", "passed"])),
 )
 
 def assert_case_consistent(chat: Chat) -> None:
@@ -46,6 +48,13 @@ def assert_case_consistent(chat: Chat) -> None:
             assert field.validate(str(value), values) == value, key
         elif field.kind is Kind.CHOICE:
             assert value in {o.value for o in field.options}, key
+        elif field.kind is Kind.MULTI:
+            # An item is one of the options or a name the field's own check accepts.
+            offered = {o.value for o in field.options}
+            assert isinstance(value, list), key
+            assert all(item in offered or (field.validate is not None
+                                           and field.validate(item, values) == item)
+                       for item in value), key
         elif field.kind is Kind.IMAGE:
             assert value["size"] <= MAX_UPLOAD_BYTES
     if case.focus_step is None:

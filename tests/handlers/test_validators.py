@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import UTC, date, datetime
+from pathlib import Path
+
 import pytest
+from stdnum.cn import uscc
 
 from handlers import validators as v
 from handlers.validators import Invalid
+from tests.conftest import run_console
 
 # Published unified social credit codes (national enterprise credit publicity system):
 # Tencent Technology (Shenzhen), Beijing Baidu Netcom, Huawei Technologies, Alibaba (China).
@@ -231,3 +237,96 @@ def test_cert_number_follows_the_cert_type() -> None:
     with pytest.raises(Invalid):
         v.cert_number("123456789012", {"cert_type": "uscc"})
     assert v.cert_number("事证第110000001234号", {"cert_type": "institution_cert"}) == "110000001234"
+
+
+# -- deeper rules (issue 16) ----------------------------------------------------------------
+# Published 个体工商户 codes (registration authority 9, type 2), from eight provinces: their
+# bodies are GB 11714 organisation codes like any company's, so none is exempt from that check.
+INDIVIDUAL_USCCS = ["92230109MAKCUYD46K", "92340111MAD2LARQ9N", "92361130MA386N427K",
+                    "92420102MAKJME5F3R", "92511126MACBT2C33F", "92310109MA1KMFLM1K",
+                    "92211282MA0XME1F4Q", "92140727MAE8C7WN66", "92320505MA1W70U07M",
+                    "92330106MA2GKHP698"]
+
+
+def _with_uscc_check(first17: str) -> str:
+    return first17 + uscc.calc_check_digit(first17)
+
+
+@pytest.mark.parametrize("code", USCCS + INDIVIDUAL_USCCS)
+def test_a_wrong_organisation_code_inside_is_refused_though_the_last_character_fits(
+        code: str) -> None:
+    assert v.uscc_number(code, {}) == code  # every published code, 个体工商户 too, still passes
+    # Every change of the embedded check character, with the 18th character recomputed so that
+    # python-stdnum alone would accept the code: only the GB 11714 check can catch these.
+    for char in "0123456789X":
+        if char == code[16]:
+            continue
+        forged = _with_uscc_check(code[:16] + char)
+        assert uscc.is_valid(forged)
+        with pytest.raises(Invalid) as caught:
+            v.uscc_number(forged, {})
+        assert caught.value.key == "err.uscc_org_code"
+        assert caught.value.params == {"org_code": f"{code[8:16]}-{char}"}
+
+
+def test_a_resident_id_born_after_today_is_refused() -> None:
+    today = {v.TODAY: date(2026, 12, 1)}
+    assert v.resident_id("110105202612010014", today) == "110105202612010014"  # born today
+    with pytest.raises(Invalid) as caught:
+        v.resident_id("11010520261202001X", today)  # tomorrow, a valid check character
+    assert caught.value.key == "err.ric_birth_future"
+    assert caught.value.params == {"birth": "2026-12-02", "today": "2026-12-01"}
+    # the engine's clock may be handed over as a moment; Beijing's date counts
+    late_evening_utc = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)  # already 2 December in Beijing
+    assert v.resident_id("11010520261202001X", {v.TODAY: late_evening_utc})
+    # without a clock in the context: the day it is checked, by the wall clock
+    with pytest.raises(Invalid) as caught:
+        v.resident_id("11010520300101001X", {})
+    assert caught.value.key == "err.ric_birth_future"
+
+
+def test_an_institution_certificate_number_shaped_like_a_credit_code_gets_its_full_check() -> None:
+    answers = {"cert_type": "institution_cert"}
+    # 1 (机构编制) 2 (事业单位), built with both check characters
+    assert v.cert_number("12100000400000624D", answers) == "12100000400000624D"
+    assert v.cert_number("事证第110000001234号", answers) == "110000001234"  # the old shape
+    for bad, reason in [("12100000400000624A", "err.uscc_check"),
+                        (_with_uscc_check("1210000040000062X"), "err.uscc_org_code")]:
+        with pytest.raises(Invalid) as caught:
+            v.cert_number(bad, answers)
+        assert caught.value.key == reason
+
+
+def test_a_credit_code_typed_for_the_organisation_code_is_answered_with_the_code_inside() -> None:
+    with pytest.raises(Invalid) as caught:
+        v.org_code("9144030071526726XG", {})
+    assert caught.value.key == "err.org_code_is_uscc"
+    assert caught.value.params == {"dashed": "71526726-X", "plain": "71526726X"}
+    # a mistyped 18-character code is not taken apart: it is only too long
+    with pytest.raises(Invalid) as caught:
+        v.org_code("9144030071526726XA", {})
+    assert caught.value.key == "err.org_code_length"
+
+
+def test_through_the_console_each_refusal_is_one_sentence_and_nothing_is_kept(
+        tmp_path: Path) -> None:
+    verified = ["2", "1", "100016315204", "腾讯科技（深圳）有限公司"]
+    for folder in ("a", "b", "c"):
+        (tmp_path / folder).mkdir()
+    # other organisation: the whole credit code where the organisation code is asked
+    out = run_console(tmp_path / "a", [*verified, "2", "4", "9144030071526726XG", "71526726X"])
+    assert ("这是 18 位的统一社会信用代码；这里要的是其中的组织机构代码 71526726-X（也可以输入 "
+            "71526726X），请输入它。") in out
+    assert "✔ 已保存「组织机构代码」：71526726-X" in out  # then the code it pointed to is taken
+    # individual business: an operator born in 2030
+    out = run_console(tmp_path / "b", [*verified, "offline", "个体工商户", "110108000000016", "王五",
+                                       "11010520300101001X"])
+    assert "身份证号里的出生日期 2030-01-01 晚于今天（" in out
+    # enterprise: a credit code whose last character fits but whose organisation code does not
+    forged = _with_uscc_check("9144030071526726" + "1")
+    out = run_console(tmp_path / "c", [*verified, "2", "1", forged, "status"])
+    assert "统一社会信用代码第 9–17 位是组织机构代码，71526726-1 的校验码不对" in out
+    for folder in ("a", "b", "c"):
+        with sqlite3.connect(tmp_path / folder / "esignbot.db") as conn:
+            fields = {f for (f,) in conn.execute("SELECT field FROM answers")}
+        assert not fields & {"operator_id_number", "uscc"}

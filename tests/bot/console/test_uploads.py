@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.console.test_walks import STAGE_1_VERIFIED, STAGE_3
+from tests.bot.console.test_walks import PROD_STAGE_3, STAGE_1_VERIFIED
 from tests.conftest import noisy_jpeg, noisy_png, run_console
 
 OFFLINE = ["2", "1", "9144030071526726XG"]
@@ -61,8 +61,8 @@ def test_photos_arrive_whole_and_every_file_written_is_owner_only(
     jpeg.write_bytes(noisy_jpeg())
     db = tmp_path / "esignbot.db"
     out = run_console(tmp_path, [*STAGE_1_VERIFIED, *OFFLINE, "张三", *AFTER_NAME, str(png),
-                                 "2", "3", *STAGE_3, "1", "excel", "materials"])
-    assert "已保存「营业执照/证件照片」" in out
+                                 "2", "3", *PROD_STAGE_3, "1", "excel", "materials"])
+    assert "已保存「多合一营业执照」" in out
     png_digest = hashlib.sha256(png.read_bytes()).hexdigest()
     stored = rows(db, "SELECT id, size, data FROM files")
     assert [(i, n, hashlib.sha256(d).hexdigest()) for i, n, d in stored] == [  # type: ignore[arg-type]

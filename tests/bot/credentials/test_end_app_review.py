@@ -13,7 +13,7 @@ from bot.credentials.checker import check_for_case
 from tests.bot.credentials.test_chat import Room
 from tests.fakes.tencentcloud import APP_PROD, UIN, FakeTencentCloud, secret_id, secret_key, standard_cloud
 
-TO_APP_REVIEW = ["start", "2", "1", UIN, "腾讯科技（深圳）有限公司", "1", "2", "3", "合同助手", "微信小程序",
+TO_APP_REVIEW = ["start", "2", "1", UIN, "腾讯科技（深圳）有限公司", "1", "2", "3", "2", "合同助手", "微信小程序",
                  "在线签署劳动合同的小程序", "none", "2"]
 
 

@@ -53,9 +53,9 @@ def test_enterprise_package_through_the_console(tmp_path: Path, image: Path) -> 
     out = run_console(tmp_path, [*STAGE_1, *ENTERPRISE, str(image), "材料"])
     assert "线下补充实名认证材料包" in out
     [package] = out_files(tmp_path)
-    assert re.fullmatch(r"腾讯科技（深圳）有限公司-补充实名认证材料-20\d{6}\.zip", package.name)
+    assert re.fullmatch(r"腾讯科技（深圳）有限公司-补充实名认证材料-20\d{6}-案例1-正式\.zip", package.name)
     members, rows = open_package(package.read_bytes())
-    assert sorted(members) == sorted([package.name.removesuffix(".zip") + ".xlsx", "多合一营业执照.png"])
+    assert sorted(members) == sorted([package.name.removesuffix("-案例1-正式.zip") + ".xlsx", "多合一营业执照.png"])
     assert members["多合一营业执照.png"] == image.read_bytes()
     assert rows == [
         ("项目", "内容"),
@@ -86,10 +86,10 @@ def test_individual_business_package_has_the_full_resident_id(tmp_path: Path) ->
 
 def test_missing_fields_and_image_are_named_and_nothing_is_built(tmp_path: Path) -> None:
     out = run_console(tmp_path, [*STAGE_1, "2", "1", "9144030071526726XG", "材料"])
-    assert "还不能打包线下材料，缺少：法人代表、组织联系人、联系方式、组织邮箱、营业执照/证件照片" in out
+    assert "还不能打包线下材料，缺少：法人代表、组织联系人、联系方式、组织邮箱、多合一营业执照" in out
     out = run_console(tmp_path, ["张三", "李四", "13812345678", "ops@example.com", "materials"],
                       "--lang", "en")
-    assert "missing: licence or certificate image" in out
+    assert "missing: all-in-one business licence" in out
     assert out_files(tmp_path) == []
 
 

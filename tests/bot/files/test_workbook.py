@@ -32,6 +32,9 @@ ANSWERS: dict[str, Any] = {
 TODAY = date(2026, 3, 2)
 STAGE_1 = ["2", "1", "100016315204", "腾讯科技（深圳）有限公司"]
 ONLINE_APPROVED = ["1", "3"]
+BY_EMAIL = "2"
+"""Stage 3 of a production case begins with the route: 2, the guide's Excel by email (the word
+``email`` is the email command)."""
 INJECTIONS = ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tcmd", "\rcmd"]
 
 
@@ -131,22 +134,22 @@ def out_files(tmp_path: Path) -> list[Path]:
 
 
 def test_console_offers_the_workbook_once_stage_3_is_complete(tmp_path: Path) -> None:
-    out = run_console(tmp_path, [*STAGE_1, *ONLINE_APPROVED, "合同助手", "微信小程序",
-                                 "在线签署劳动合同的小程序", "1, 6"])
+    out = run_console(tmp_path, [*STAGE_1, *ONLINE_APPROVED, BY_EMAIL, "合同助手", "微信小程序",
+                                 "在线签署劳动合同的小程序", "5, 10"])
     assert "第 3 步的信息齐了" in out
     [path] = out_files(tmp_path)
-    assert re.fullmatch(r"腾讯科技（深圳）有限公司-电子签应用号申请-20\d{6}\.xlsx", path.name)  # today
+    assert re.fullmatch(r"腾讯科技（深圳）有限公司-电子签应用号申请-20\d{6}-案例1-正式\.xlsx", path.name)  # today
     assert f"→ {path}" in out
     sheet = sheet_of(path.read_bytes())
     assert rows(sheet)[1] == ["100016315204", "腾讯科技（深圳）有限公司", "合同助手", "微信小程序",
                               "在线签署劳动合同的小程序", "VerifyUser、人脸核身(SDK/H5)"]
-    # The file is built after the answer is committed (off SQLite's write lock), so it comes
-    # right under the next question, which asks where its application stands.
-    assert out.rindex("应用号申请进行到哪一步了？") < out.index(f"→ {path}")
+    # The file is built after the answer is committed (off SQLite's write lock); the next
+    # question, which asks where its application stands, follows it (issue 18).
+    assert out.index(f"→ {path}") < out.rindex("应用号申请进行到哪一步了？")
 
 
 def test_console_excel_after_skip_and_after_an_edit(tmp_path: Path) -> None:
-    lines = [*STAGE_1, *ONLINE_APPROVED, "合同助手", "pc web", "在线签署合同", "skip"]
+    lines = [*STAGE_1, *ONLINE_APPROVED, BY_EMAIL, "合同助手", "pc web", "在线签署合同", "skip"]
     out = run_console(tmp_path, lines)
     assert "第 3 步的信息齐了" in out
     sheet = sheet_of(out_files(tmp_path)[0].read_bytes())
@@ -160,12 +163,12 @@ def test_console_excel_after_skip_and_after_an_edit(tmp_path: Path) -> None:
 
 def test_console_injection_values_that_pass_the_validators(tmp_path: Path) -> None:
     # The validators let =, +, -, @ through (tab and CR are refused as control characters).
-    lines = ["2", "1", "100016315204", "=1+1", *ONLINE_APPROVED, "@cmd", "h5", "-2", "none",
-             "excel"]
+    lines = ["2", "1", "100016315204", "=1+1", *ONLINE_APPROVED, BY_EMAIL, "@cmd", "h5", "-2",
+             "none", "excel"]
     out = run_console(tmp_path, lines, "--lang", "en")
     assert "Here is the E-Sign app-ID application workbook" in out
     [path] = out_files(tmp_path)
-    assert re.fullmatch(r"=1\+1-电子签应用号申请-20\d{6}\.xlsx", path.name)
+    assert re.fullmatch(r"=1\+1-电子签应用号申请-20\d{6}-案例1-正式\.xlsx", path.name)
     sheet = sheet_of(path.read_bytes())
     for ref, value in (("B2", "=1+1"), ("C2", "@cmd"), ("E2", "-2")):
         assert sheet[ref].value == value and sheet[ref].data_type == "s" and sheet[ref].quotePrefix
@@ -196,12 +199,12 @@ def test_offer_only_the_first_time(tmp_path: Path) -> None:
         return dialogue.handle(Inbound(platform="test", conversation="t:1", user_id="u",
                                        text=text, private=True))
 
-    for line in ["start", *STAGE_1, *ONLINE_APPROVED, "合同助手", "1", "网页签署"]:
+    for line in ["start", *STAGE_1, *ONLINE_APPROVED, BY_EMAIL, "合同助手", "1", "网页签署"]:
         assert not [r for r in send(line) if r.kind == "file"]
-    [offered] = [r for r in send("2") if r.kind == "file"]
+    [offered] = [r for r in send("6") if r.kind == "file"]  # CreateUserAndSeal
     assert offered.file is not None and "电子签应用号申请" in offered.file.name
     assert not [r for r in send("back") if r.kind == "file"]
-    again = send("1, 2")  # the whitelist answered again: a hint, not a second file
+    again = send("5, 6")  # the whitelist answered again: a hint, not a second file
     assert not [r for r in again if r.kind == "file"]
     assert any("更新后的申请表" in r.text for r in again)
     store.close()

@@ -37,7 +37,7 @@ def everything_posted(world: SlackWorld, channel: str) -> str:
 
 def test_a_channel_sees_resident_id_and_phone_masked(world: SlackWorld) -> None:
     thread = start(world, "CMASK")
-    for answer in ("1", "1", "100016315204", "测试科技有限公司", "2", "2", "9144030071526726XG",
+    for answer in ("1", "2", "1", "100016315204", "测试科技有限公司", "2", "2", "9144030071526726XG",
                    "张三", RESIDENT_ID, PHONE, "ops@example.com"):
         thread.say(answer)
     thread.command("status")

@@ -15,8 +15,8 @@ from tests.fakes.slack_api import Call
 from tests.fakes.slack_world import slack_world
 
 SAVED_ENVIRONMENT = "Saved environment: test (joint debugging)"
-NEXT_QUESTION = "Do you already have a Tencent Cloud enterprise account"
-SAVED_ACCOUNT = "Saved verified enterprise account"
+NEXT_QUESTION = "How will you set up the test environment?"
+SAVED_ROUTE = "Saved route (console or email): by email"
 
 
 def until(condition: Callable[[], bool], timeout_s: float = 60) -> None:
@@ -29,7 +29,7 @@ def until(condition: Callable[[], bool], timeout_s: float = 60) -> None:
 def in_order_once(texts: list[str]) -> None:
     """Each marker in exactly one of ``texts``, and in this order."""
     places = []
-    for marker in (SAVED_ENVIRONMENT, NEXT_QUESTION, SAVED_ACCOUNT):
+    for marker in (SAVED_ENVIRONMENT, NEXT_QUESTION, SAVED_ROUTE):
         holding = [i for i, text in enumerate(texts) if marker in text]
         assert len(holding) == 1, (marker, texts)
         places.append(holding[0])
@@ -60,7 +60,7 @@ def test_slack_replies_held_back_by_a_rate_limit_arrive_in_order_once(tmp_path: 
         assert all(c.params.get("thread_ts") == root for c in posted[1:])  # in the case's thread
         limited: list[Call] = [c for c in world.api.calls if c.answer.get("error") == "ratelimited"]
         assert len(limited) == MAX_RETRIES + 2 and world.api.limited == 0
-        assert world.answers(channel) == {"environment": "test", "has_verified_account": "no"}
+        assert world.answers(channel) == {"environment": "test", "app_id_route": "email"}
 
 
 def test_wecom_replies_held_back_by_45009_arrive_in_order_once(tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_wecom_replies_held_back_by_45009_arrive_in_order_once(tmp_path: Path) -
             rows = served.rows("SELECT state FROM outbox WHERE purpose = 'reply'")
             return bool(rows) and all(state == "sent" for (state,) in rows)
         until(delivered)
-        served.api.wait_for(lambda api: any(SAVED_ACCOUNT in t for t in api.texts_to("alice")))
+        served.api.wait_for(lambda api: any(SAVED_ROUTE in t for t in api.texts_to("alice")))
         in_order_once(served.api.texts_to("alice"))
         refused = [c for c in served.api.calls if c.answer.get("errcode") == 45009]
         assert len(refused) == 1 and served.api.limited == 0

@@ -52,7 +52,7 @@ def test_a_photo_of_several_megabytes_is_stored_and_packed_byte_for_byte(
     channel = f"CBIG{kind.upper()}"
     thread = walk_to_the_licence_question(world, channel)
     calls = thread.say("", files=[world.api.share_file(photo, f"licence.{kind}", mime)])
-    assert "已保存「营业执照/证件照片」" in texts(calls)
+    assert "已保存「多合一营业执照」" in texts(calls)
     digest = hashlib.sha256(photo).hexdigest()
     answer = world.answers(channel)["license_image"]
     assert (answer["size"], answer["file_id"], answer["mime"]) == (len(photo), digest, mime)
@@ -88,11 +88,11 @@ def test_a_file_over_10_mb_is_refused_with_its_real_size_or_as_more_than_10_mb(
     calls = thread.say("", files=[world.api.share_file(huge, "huge.png", "image/png", size=3 * MB)])
     assert len(world.api.calls_to("download")) == downloads + 1
     assert "图片太大：10.9 MB，最多 10 MB。" in texts(calls, "chat.postEphemeral")
-    # Said to be 3 MB and sent without a length, it runs past the limit: read no further, and
-    # its real size is not known, so no number is made up.
+    # Said to be 3 MB and sent without a length, it runs past the limit: what follows is counted
+    # (and dropped) to its end, so the refusal gives the real size, never "10.0 MB".
     calls = thread.say("", files=[world.api.share_file(huge, "huge.png", "image/png", size=3 * MB,
                                                        chunked=True)])
     refusal = texts(calls, "chat.postEphemeral")
-    assert "图片太大：超过 10 MB。" in refusal and "10.0 MB" not in refusal
+    assert "图片太大：10.9 MB，最多 10 MB。" in refusal and "10.0 MB" not in refusal
     assert "license_image" not in world.answers("CHUGE")
     assert stored(world, "CHUGE") == []

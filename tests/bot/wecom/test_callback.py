@@ -39,10 +39,15 @@ AES_KEY = base64.b64encode(hashlib.sha256(b"esignbot wecom tests").digest()).dec
 APP_ID = "yDCWpUUckpvv76rqUxjIE8qvXHjCqG4t"
 
 ONLINE_ROUTE = ["2", "1", "100016315204", "腾讯科技（深圳）有限公司", "1", "2", "3",
-                "合同助手", "微信小程序", "在线签署劳动合同的小程序", "1, 5", "2", "3", APP_ID, "1"]
-"""prod, verified account, UIN, name, online real-name (submitted, approved), the app, main key."""
-OFFLINE_UNTIL_IMAGE = ["1", "1", "100016315204", "腾讯科技（深圳）有限公司", "2", "1",
+                "2", "合同助手", "微信小程序", "在线签署劳动合同的小程序", "5, 9", "2", "3", APP_ID, "1",
+                "later"]
+"""prod, verified account, UIN, name, online real-name (submitted, approved), the app by email
+(2; the word "email" is the email command), main key, the key check put off."""
+UNCHECKED = "四个步骤都回答了，但密钥还没有验证过能用"
+"""How a case ends whose key check was put off (``later``)."""
+OFFLINE_UNTIL_IMAGE = ["1", "2", "1", "100016315204", "腾讯科技（深圳）有限公司", "2", "1",
                        "9144030071526726XG", "张三", "李四", "13812345678", "ops@example.com"]
+"""test, the guide's route, verified account, UIN, name, offline enterprise until its licence."""
 
 
 def wecom_env(api_url: str, **extra: str) -> dict[str, str]:
@@ -115,12 +120,13 @@ def test_two_members_share_one_case_through_a_whole_onboarding(served: Served) -
     for i, answer in enumerate(ONLINE_ROUTE):
         served.say("alice" if i % 2 == 0 else "bob", answer)
     for user in ("alice", "bob"):
-        served.api.wait_for(lambda api, u=user: any("🎉" in text for text in api.texts_to(u)))
+        served.api.wait_for(lambda api, u=user: any(UNCHECKED in text for text in api.texts_to(u)))
 
     answers = served.answers()
     assert answers["uin"] == ("100016315204", "alice")
     assert answers["enterprise_name"] == ("腾讯科技（深圳）有限公司", "bob")
-    assert answers["app_id"] == (APP_ID, "bob")
+    assert answers["app_id"] == (APP_ID, "alice")
+    assert answers["key_check"] == ("later", "alice")
     assert answers["whitelist_interfaces"][0] == ["VerifyUser", "CreateServerFlowSign"]
     assert served.rows("SELECT conversation, completed_at IS NOT NULL FROM cases") == [
         (f"wecom:{CORP}", 1)]
@@ -264,7 +270,7 @@ def test_an_image_is_downloaded_and_kept_as_the_licence_after_the_callback_retur
         served.api.wait_for(lambda api: "media/get" in api.arrived)
         assert "media/get" not in served.api.paths()
         assert served.answers().get("license_image") is None
-    served.api.wait_for(lambda api: any("已保存「营业执照/证件照片」" in t
+    served.api.wait_for(lambda api: any("已保存「多合一营业执照」" in t
                                         for t in api.texts_to("alice")))
     value, user = served.answers()["license_image"]
     assert user == "alice"
@@ -344,9 +350,9 @@ def test_files_are_uploaded_and_sent_the_workbook_to_all_the_materials_to_one(
     image = png_bytes(5, 5)
     served.api.add_media("MEDIA-LICENCE", image, "image/png", "营业执照.png")
     served.wecom.post(served.wecom.image_xml("alice", "MEDIA-LICENCE"))
-    served.api.wait_for(lambda api: any("已保存「营业执照/证件照片」" in t
+    served.api.wait_for(lambda api: any("已保存「多合一营业执照」" in t
                                         for t in api.texts_to("alice")))
-    served.say("bob", "2", "3", "合同助手", "微信小程序", "在线签署劳动合同的小程序", "1, 5")
+    served.say("bob", "2", "3", "合同助手", "微信小程序", "在线签署劳动合同的小程序", "5, 9")
     # Stage 3 complete: the application workbook is handed over unasked, to every member.
     served.api.wait_for(lambda api: any(m.get("msgtype") == "file" for m in api.sent_to("alice")))
     workbook_message = next(m for m in served.api.sent() if m.get("msgtype") == "file")
@@ -381,9 +387,9 @@ def test_keys_are_checked_from_a_private_chat_and_the_result_goes_to_every_membe
     cloud.apps["prod"][APP_ID] = "ok"
     with cloud.serving(), running(tmp_path, ESIGNBOT_TENCENTCLOUD_ENDPOINT=cloud.endpoint,
                                   ESIGNBOT_TENCENTCLOUD_TEST_ENDPOINT=cloud.test_endpoint) as served:
-        served.say("alice", "开始", *ONLINE_ROUTE[:-1])
-        served.say("bob", "1")
-        served.api.wait_for(lambda api: any("🎉" in t for t in api.texts_to("alice")))
+        served.say("alice", "开始", *ONLINE_ROUTE[:-2])
+        served.say("bob", "1")  # the main account's key; the last question is the check itself
+        served.api.wait_for(lambda api: any("现在检查密钥吗" in t for t in api.texts_to("alice")))
 
         served.say("bob", "检查")
         served.api.wait_for(lambda api: any("检查 <SecretId> <SecretKey>" in t
@@ -409,6 +415,11 @@ def test_keys_are_checked_from_a_private_chat_and_the_result_goes_to_every_membe
         assert not any("正在用这对密钥" in t for t in served.api.texts_to("alice"))
         assert served.rows("SELECT user_id, outcome FROM credential_checks") == [("bob", "pass")]
         assert sum(c.action == "GetCallerIdentity" for c in cloud.calls) == 1
+        # The passing check for the case's own environment is the last answer: onboarding is done.
+        for user in ("alice", "bob"):
+            served.api.wait_for(lambda api, u=user: any("🎉 接入完成" in t for t in api.texts_to(u)))
+        assert served.answers()["key_check"] == ("passed", "bob")
+        assert served.rows("SELECT completed_at IS NOT NULL FROM cases") == [(1,)]
 
         # A pair pasted with other words is a check too, never an answer to the dialogue.
         served.say("alice", f"我们的密钥 {SECRET_ID} {SECRET_KEY} test")

@@ -13,7 +13,7 @@ from pathlib import Path
 from tests.bot.wecom.test_callback import OFFLINE_UNTIL_IMAGE, Served, running
 from tests.conftest import noisy_jpeg, noisy_png
 
-SAVED = "已保存「营业执照/证件照片」"
+SAVED = "已保存「多合一营业执照」"
 
 
 def told(served: Served, words: str, after: int = 0) -> None:
