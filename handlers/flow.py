@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -324,8 +325,23 @@ def on_test_console(values: Mapping[str, Any]) -> bool:
     return all(values.get(key) in allowed for key, allowed in TEST_ON_CONSOLE.items())
 
 
+_CONDITION_KEYS: tuple[str, ...] = tuple(dict.fromkeys(
+    key for step in STEPS for key in (*step.when, *step.unless)))
+"""The answers any step's ``when`` or ``unless`` names (all single choices)."""
+
+
+@lru_cache(maxsize=1024)
+def _applicable(branch: tuple[str | None, ...]) -> tuple[Step, ...]:
+    values = dict(zip(_CONDITION_KEYS, branch, strict=True))
+    return tuple(step for step in STEPS if applies(step, values))
+
+
 def applicable_steps(values: Mapping[str, Any]) -> list[Step]:
-    return [step for step in STEPS if applies(step, values)]
+    """The steps these answers make apply, in order. Memoised on the few answers conditions
+    name: every turn asks this several times (the position, the progress, the hooks), and the
+    table is walked once per combination of those answers instead of each time."""
+    branch = tuple(v if isinstance(v := values.get(key), str) else None for key in _CONDITION_KEYS)
+    return list(_applicable(branch))
 
 
 def answered_field(step: Step, values: Mapping[str, Any]) -> str | None:
