@@ -33,9 +33,7 @@ def help_reply(turn: Turn) -> Reply:
     if turn.case is None:
         lines.append(turn.t("err.no_case"))
     else:
-        step = turn.current_step()
-        lines.append(turn.t("help.next", question=turn.t(step.question_key)) if step
-                     else turn.t("help.next_done"))
+        lines.append(turn.next_line())
     return Reply(kind="help", text="\n".join(lines), private=True)
 
 

@@ -363,6 +363,13 @@ def is_missing(step: Step, values: Mapping[str, Any]) -> bool:
         key is not None and isinstance(values[key], str) and values[key] in step.provisional)
 
 
+def first_missing(values: Mapping[str, Any]) -> Step | None:
+    """The first step still to be done as ``status`` counts it: the current question, or once
+    the flow has run through, a step answered only for now (the key check put off)."""
+    return first_incomplete(values) or next(
+        (s for s in applicable_steps(values) if is_missing(s, values)), None)
+
+
 def is_waiting(step: Step, values: Mapping[str, Any]) -> bool:
     key = answered_field(step, values)
     # A multi-choice answer is a list (unhashable): only a single choice can mean "waiting".

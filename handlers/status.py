@@ -24,7 +24,8 @@ def stage_state(stage: int, current: Step | None, values: Mapping[str, object]) 
     if not steps and flow.on_test_console(values):
         return "not_needed"
     if all(flow.is_complete(s, values) for s in steps):
-        return "done"
+        # Answered only for now (the key check put off): still in progress, not done.
+        return "current" if any(flow.is_missing(s, values) for s in steps) else "done"
     if current is not None and current.stage == stage:
         return "waiting" if flow.is_waiting(current, values) else "current"
     return "pending"

@@ -127,6 +127,13 @@ class Turn:
                 return step
         return flow.first_incomplete(values)
 
+    def next_line(self) -> str:
+        """"Next: …" as ``help`` and ``status`` end: the current question, or the step still
+        missing once the flow has run through (a key check put off until later)."""
+        step = self.current_step() or flow.first_missing(self.values)
+        return (self.t("help.next", question=self.t(step.question_key)) if step
+                else self.t("help.next_done"))
+
     def who(self) -> dict[str, str]:
         """Keyword arguments recording who acted and when, for the store's writes."""
         return {"user_id": self.msg.user_id, "user_name": self.msg.display_name, "at": self.now}

@@ -180,9 +180,9 @@ def offer_workbook(turn: Turn, step: flow.Step, key: str, value: object) -> list
     Why not only on the whitelist answer: a production case opened by ``start prod`` carries
     the app's answers over and never asks them, so its workbook came only when asked for."""
     files = turn.services.files
-    if files is None:
-        return []
     values = turn.values
+    if files is None or values.get("app_id_route") == "console":
+        return []  # on the console route the app ID needs no application: the workbook on request
     if key not in WORKBOOK_FIELDS and ("whitelist_interfaces" not in values
                                        or missing_for_workbook(values)
                                        or not _past_stage_3_questions(turn)):

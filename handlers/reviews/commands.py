@@ -249,8 +249,6 @@ def cmd_status(turn: Turn, args: str) -> list[Reply]:
     lines = wait_lines(store.waits_for_case(turn.tx, turn.case.id), local_date(turn.clock_now),
                        turn.lang)
     lines += licence_check.status_lines(turn)  # what the licence photo was read to say
-    step = turn.current_step()  # and what to do next, as ``help`` ends
-    lines.append(turn.t("help.next", question=turn.t(step.question_key)) if step
-                 else turn.t("help.next_done"))
+    lines.append(turn.next_line())  # and what to do next, as ``help`` ends
     first = replies[0]
     return [first.model_copy(update={"text": "\n".join([first.text, *lines])}), *replies[1:]]

@@ -114,8 +114,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "📣 The bank-transfer verification is complete {recorded}.\nNext: tell me the Tencent Cloud main account's UIN and the enterprise name, then stage 2: the supplementary real-name verification at E-Sign (online or offline, reviewed in 1–3 working days).",
     ),
     "reviews.notice.approved.realname": (
-        "📣 补充实名认证审核已通过{recorded}。\n下一步：第 3 步，申请应用号。我会收集应用名称、应用类型和应用简介（100 字以内），这些信息连同 UIN 和企业名称一起以 Excel 发邮件到 " + CONTACT + "。",
-        "📣 The supplementary real-name review is approved {recorded}.\nNext: stage 3, the app ID. I will collect the app name, type and description (at most 100 characters); with the UIN and enterprise name they go in an Excel file emailed to " + CONTACT + ".",
+        "📣 补充实名认证审核已通过{recorded}。\n下一步：第 3 步，应用号：在电子签控制台 应用集成 中自助创建（几分钟），或按指引用 Excel 邮件申请（发到 " + CONTACT + "，等待资质审核）。我会收集应用名称、应用类型和应用简介（100 字以内）。",
+        "📣 The supplementary real-name review is approved {recorded}.\nNext: stage 3, the app ID: created in the E-Sign console's 应用集成 in minutes, or applied for as the guide says with an Excel file emailed to " + CONTACT + " and a qualification review. I will collect the app name, type and description (at most 100 characters).",
     ),
     "reviews.notice.approved.app": (
         "📣 应用号资质审核已通过，应用号：{app_id}{recorded}。\n下一步：第 4 步，用主账号或绑定了 QcloudESSBASICFullAccess 策略的子账号创建 API 密钥（SecretId / SecretKey）。",

@@ -86,6 +86,8 @@ def test_status_on_the_console_route_says_stage_2_is_not_needed_and_the_check_is
     assert "Stage 1: the test enterprise" in status
     assert "➖ Stage 2: supplementary real-name verification (not needed for a test enterprise)" in status
     assert "Missing: key check" in status
+    assert "▶️ Stage 4: API keys (SecretId / SecretKey), checked to work — current" in status
+    assert "Next: Check the keys now?" in status and "Every stage is done" not in status
     answers, (current, completed) = _case(tmp_path / "esignbot.db")
     assert answers["key_check"] == "later" and current is None and completed is not None
 
@@ -102,6 +104,8 @@ def test_a_production_case_on_the_console_route_takes_console_keys(
     assert answers["key_owner"] == "console" and answers["key_check"] == "passed"
     assert current is None
     assert (tmp_path / "out" / "esign_first_call_prod.py").is_file()
+    assert not list((tmp_path / "out").glob("*.xlsx"))  # no application to send: only on request
+    assert "Next: stage 3, the app ID: created in the E-Sign console" in out
 
 
 def test_the_workbook_is_still_there_on_request_on_the_console_route(tmp_path: Path) -> None:
