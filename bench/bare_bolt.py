@@ -64,6 +64,17 @@ async def _healthz(request: Request) -> JSONResponse:
     return JSONResponse({"ok": True})
 
 
+def _served(app: AsyncApp) -> Starlette:
+    """A bolt app behind the async Starlette adapter, with ``/healthz``, as every bolt target is
+    served."""
+    handler = AsyncSlackRequestHandler(app)
+
+    async def endpoint(request: Request) -> Response:
+        return await handler.handle(request)
+
+    return Starlette(routes=[Route("/healthz", _healthz), Route(EVENTS_PATH, endpoint, methods=["POST"])])
+
+
 def async_app(bot_token: str, signing_secret: str, api_url: str) -> Starlette:
     app = AsyncApp(client=AsyncWebClient(token=bot_token, base_url=api_url),
                    signing_secret=signing_secret)
@@ -78,12 +89,7 @@ def async_app(bot_token: str, signing_secret: str, api_url: str) -> Starlette:
     app.command("/esign")(acked)
     app.action(_ACTIONS)(acked)
     app.event("message")(post_one)
-    handler = AsyncSlackRequestHandler(app)
-
-    async def endpoint(request: Request) -> Response:
-        return await handler.handle(request)
-
-    return Starlette(routes=[Route("/healthz", _healthz), Route(EVENTS_PATH, endpoint, methods=["POST"])])
+    return _served(app)
 
 
 SAME_WORK_CALLS: dict[str, tuple[str, ...]] = {
@@ -185,12 +191,7 @@ def same_work_app(bot_token: str, signing_secret: str, api_url: str, db: str,
     app.command("/esign")(command)
     app.action(_ACTIONS)(action)
     app.event("message")(message)
-    handler = AsyncSlackRequestHandler(app)
-
-    async def endpoint(request: Request) -> Response:
-        return await handler.handle(request)
-
-    return Starlette(routes=[Route("/healthz", _healthz), Route(EVENTS_PATH, endpoint, methods=["POST"])])
+    return _served(app)
 
 
 def sync_app(bot_token: str, signing_secret: str, api_url: str) -> Starlette:
