@@ -8,7 +8,9 @@ the stop; CPU time is ``utime + stime`` from ``/proc/<pid>/stat``.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -122,20 +124,38 @@ def start_bare(shape: str, env: dict[str, str], workdir: Path) -> Server:
     return start(["-m", "bench.bare_bolt", "--shape", shape], env, workdir, f"bare-{shape}")
 
 
+def started_workers(log: str) -> list[int]:
+    """The process ids of the workers whose lifespan has started, from ``serve``'s output: each
+    worker's "Application startup complete" line names it (``uvicorn.error[4242]:`` in text,
+    ``"worker": 4242`` in JSON; bot/logs.py). ``/healthz`` no longer shows process ids."""
+    found: set[int] = set()
+    for line in log.splitlines():
+        if "Application startup complete" not in line:
+            continue
+        named = re.search(r"\[(\d+)\]: Application startup complete", line)
+        if named:
+            found.add(int(named.group(1)))
+        elif line.startswith("{"):
+            try:
+                found.add(int(json.loads(line)["worker"]))
+            except (ValueError, KeyError, TypeError):
+                continue
+    return sorted(found)
+
+
 def wait_for_workers(server: Server, timeout_s: float = 60) -> list[int]:
-    """The pids of ``server``'s workers once all of them answer ``/healthz`` (``/healthz`` names
-    the worker that answered), so a measured run never starts with one worker still loading."""
+    """The pids of ``server``'s workers once all of them have started and the port answers
+    ``/livez``, so a measured run never starts with one worker still loading."""
     import httpx
 
-    seen: set[int] = set()
     deadline = time.monotonic() + timeout_s
-    for _ in range(2000):
-        if len(seen) >= server.workers or time.monotonic() > deadline:
+    seen: list[int] = []
+    for _ in range(int(timeout_s * 20)):
+        seen = started_workers(server.output())
+        if (len(seen) >= server.workers
+                and httpx.get(server.base + "/livez", timeout=5).status_code == 200):
             break
-        # A new connection each time: the kernel hands it to whichever worker accepts first.
-        response = httpx.get(server.base + "/healthz", timeout=5)
-        if response.status_code == 200:
-            seen.add(int(response.json()["worker"]))
-        else:
-            time.sleep(0.05)
-    return sorted(seen)
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    return seen

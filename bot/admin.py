@@ -34,32 +34,6 @@ from storage.sealing import SealingError
 CSV_COLUMNS = ("case", "name", "environment", "stage", "waits", "last_activity")
 
 
-def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register the admin sub-commands on ``esignbot``'s parser."""
-    export = commands.add_parser("export-case", help="write one case as JSON (full values)")
-    export.add_argument("--case", type=int, required=True, help="the case number (#ID)")
-    export.add_argument("--out", help="file to write (default: print to stdout)")
-    delete = commands.add_parser("delete-case", help="erase a case and everything tied to it")
-    delete.add_argument("--case", type=int, required=True, help="the case number (#ID)")
-    delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
-    rotate = commands.add_parser(
-        "rotate-data-key",
-        help="re-seal personal fields with $ESIGNBOT_NEW_DATA_KEY (current: $ESIGNBOT_DATA_KEY)")
-    backup = commands.add_parser(
-        "backup", help="copy the SQLite file, consistent and checked, even while serve runs")
-    backup.add_argument("--to", required=True, help="the backup file to write")
-    backup.add_argument("--force", action="store_true", help="replace --to if it exists")
-    cases = commands.add_parser(
-        "cases", help="every case by enterprise name, longest quiet first (as 'status all')")
-    cases.add_argument("--csv", action="store_true",
-                       help="CSV for Excel on stdout (UTF-8 with BOM, a header row)")
-    for parser, run in ((export, _export), (delete, _delete), (rotate, _rotate),
-                        (backup, _backup), (cases, _cases)):
-        parser.add_argument("--db", help="SQLite file (default: $ESIGNBOT_DB or ./esignbot.db)")
-        parser.add_argument("--lang", choices=["zh", "en"], help="language of the messages")
-        parser.set_defaults(run=run)
-
-
 def _open(args: argparse.Namespace, settings: Settings, *, rotating: bool = False) -> CaseStore:
     return CaseStore(Path(args.db) if args.db else settings.esignbot_db,
                      sealer=build_sealer(settings, new_key=rotating))

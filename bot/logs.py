@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import sys
 from datetime import datetime
 from typing import Any, TextIO
@@ -42,22 +43,33 @@ def _timestamp(record: logging.LogRecord) -> str:
 
 
 class TextFormatter(logging.Formatter):
-    """``2026-12-01T10:00:00.123+08:00 INFO esignbot.scheduler: message``."""
+    """``2026-12-01T10:00:00.123+08:00 INFO esignbot.scheduler: message``; in a worker of
+    ``serve --workers N``, ``esignbot.scheduler[4242]:`` with the worker's process id. Why only
+    there: the workers write into the stream of the process systemd or Docker started, which
+    names every line with that one process; a single process is named by its journal already."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.worker = multiprocessing.parent_process() is not None
 
     def format(self, record: logging.LogRecord) -> str:
-        line = f"{_timestamp(record)} {record.levelname} {record.name}: {record.getMessage()}"
+        name = f"{record.name}[{record.process}]" if self.worker else record.name
+        line = f"{_timestamp(record)} {record.levelname} {name}: {record.getMessage()}"
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: ``time``, ``level``, ``logger``, ``message``, the access log's
-    fields when present, and ``exception`` (the traceback as one string) when there is one."""
+    """One JSON object per line: ``time``, ``level``, ``logger``, ``message``, ``worker`` (the
+    process id: with ``serve --workers N`` which worker wrote it, as ``/metrics`` names them),
+    the access log's fields when present, and ``exception`` (the traceback as one string) when
+    there is one."""
 
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {"time": _timestamp(record), "level": record.levelname,
-                                "logger": record.name, "message": record.getMessage()}
+                                "logger": record.name, "message": record.getMessage(),
+                                "worker": record.process}
         for name in EXTRAS:
             if name in record.__dict__:
                 data[name] = record.__dict__[name]
@@ -85,16 +97,17 @@ def log_format(settings: Settings) -> str:
 
 
 def configure(settings: Settings, *, stream: TextIO | None = None,
-              default_level: str | None = None) -> str:
+              default_level: str | None = None, handler: logging.Handler | None = None) -> str:
     """Send every log line to ``stream`` (stderr) in the chosen format; returns the level.
 
     ``default_level`` replaces INFO when ``ESIGNBOT_LOG_LEVEL`` is not set (the console: a
     person's terminal shows warnings, not the scheduler's routine). Call it before building the
-    platforms: the Slack adapter pins its libraries' levels when it is built."""
+    platforms: the Slack adapter pins its libraries' levels when it is built. ``handler``
+    replaces the stream (the console's log file, opened on its first line)."""
     level = log_level(settings)
     if default_level is not None and "esignbot_log_level" not in settings.model_fields_set:
         level = default_level
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = handler or logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format(settings) == "json" else TextFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -7,9 +7,11 @@ the same names, so a newcomer learns them once from the README.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args, get_origin
 
-from pydantic import Field, SecretStr
+import annotated_types
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,8 +22,16 @@ class ConfigError(Exception):
     its own factory, and ``bot.wiring`` imports the platforms: here nobody imports in a circle."""
 
 
+_URL = r"^\s*https?://[^/\s?#]+(/\S*)?\s*$"
+"""An API base: ``http://`` alone started "healthy" and then failed every call."""
+
+_HOST_ONLY = "an http(s) URL of a host and no path, such as http://127.0.0.1:9000"
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # allow_inf_nan=False: "nan" passes no range check by comparison, so it is refused by name.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      allow_inf_nan=False)
 
     esignbot_db: Path = Field(default=Path("esignbot.db"))
     esignbot_db_sync: Literal["full", "normal"] = Field(default="full")
@@ -51,9 +61,11 @@ class Settings(BaseSettings):
 
     # Credential check: Tencent Cloud's own hosts unless ENDPOINT (e.g. http://127.0.0.1:9000)
     # sends STS, CAM and essbasic to one server; TEST_ENDPOINT then plays E-Sign's test host.
-    esignbot_tencentcloud_endpoint: str | None = Field(default=None, pattern=r"^https?://[^/]+/?$")
+    esignbot_tencentcloud_endpoint: str | None = Field(default=None, pattern=r"^https?://[^/]+/?$",
+                                                        description=_HOST_ONLY)
     esignbot_tencentcloud_test_endpoint: str | None = Field(default=None,
-                                                             pattern=r"^https?://[^/]+/?$")
+                                                             pattern=r"^https?://[^/]+/?$",
+                                                             description=_HOST_ONLY)
     esignbot_tencentcloud_timeout: float = Field(default=10.0, gt=0, le=120)
 
     # Outgoing mail (the application email to e-contract@tencent.com): HOST and FROM (or a USER
@@ -88,15 +100,62 @@ class Settings(BaseSettings):
     wecom_secret: SecretStr | None = None
     wecom_token: SecretStr | None = None
     wecom_aes_key: SecretStr | None = None
-    wecom_api_url: str = Field(default="https://qyapi.weixin.qq.com/cgi-bin/")
+    wecom_api_url: str = Field(default="https://qyapi.weixin.qq.com/cgi-bin/", pattern=_URL,
+                               description="an http(s) URL with a host, such as "
+                                           "https://qyapi.weixin.qq.com/cgi-bin/")
 
     # Slack: bot token and signing secret for HTTP (`serve`); bot token and app-level token for
     # Socket Mode (`slack --socket`). SLACK_API_URL is the Web API base (tests use a local one).
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
-    slack_api_url: str = Field(default="https://slack.com/api/")
+    slack_api_url: str = Field(default="https://slack.com/api/", pattern=_URL,
+                               description="an http(s) URL with a host, such as "
+                                           "https://slack.com/api/")
 
 
 def load_settings() -> Settings:
-    return Settings()
+    """The settings, or :class:`ConfigError` with one sentence per setting that cannot be read
+    (a line each), naming it as the operator wrote it: pydantic's own report is a traceback of
+    22 lines in every command, not something to act on."""
+    try:
+        return Settings()
+    except ValidationError as problem:
+        raise ConfigError("\n".join(_sentence(error) for error in problem.errors())) from None
+
+
+def _sentence(error: ErrorDetails) -> str:
+    """``ESIGNBOT_SMTP_PORT must be a whole number from 1 to 65535, not 'abc'.``"""
+    name = str(error["loc"][0]) if error["loc"] else ""
+    field = Settings.model_fields.get(name)
+    shown = str(error["input"])
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    if field is None:
+        return f"{name.upper()}: {error['msg']}."
+    secret = field.annotation is not None and SecretStr in get_args(field.annotation)
+    value = "" if secret else f", not {shown!r}"  # a secret's value is never repeated
+    return f"{name.upper()} must be {_expected(field.annotation, field.metadata, field.description)}{value}."
+
+
+def _expected(annotation: Any, metadata: list[Any], description: str | None) -> str:
+    """What a setting accepts, in words, from its type and its bounds."""
+    if description:
+        return description
+    kind = annotation
+    if get_origin(kind) is not Literal:  # X | None: what is said is X
+        kinds = [a for a in (get_args(kind) or (kind,)) if a is not type(None)]
+        kind = kinds[0] if kinds else str
+    if get_origin(kind) is Literal:
+        return "one of " + ", ".join(str(choice) for choice in get_args(kind))
+    words = {int: "a whole number", float: "a number", Path: "a file path"}.get(kind, "text")
+    bound = {type(m): m for m in metadata}
+    ge, gt = bound.get(annotated_types.Ge), bound.get(annotated_types.Gt)
+    le, lt = bound.get(annotated_types.Le), bound.get(annotated_types.Lt)
+    if ge is not None and le is not None:
+        return f"{words} from {ge.ge:g} to {le.le:g}"
+    limits = [f"greater than {gt.gt:g}" if gt is not None else "",
+              f"at least {ge.ge:g}" if ge is not None else "",
+              f"less than {lt.lt:g}" if lt is not None else "",
+              f"at most {le.le:g}" if le is not None else ""]
+    limits = [limit for limit in limits if limit]
+    return words + (" " + " and ".join(limits) if limits else "")

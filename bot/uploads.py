@@ -15,6 +15,7 @@ refuses with its sentence like any bad answer, so nothing partial is ever stored
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterable, Iterable, Mapping
 from typing import Literal
@@ -64,6 +65,14 @@ class Receiving:
         self._stopped = False
         """Reading ended before the stream did (counted too far, or too slow)."""
 
+    def remaining(self) -> float:
+        """Seconds left before the whole file must have arrived (0 once past)."""
+        return max(0.0, self._deadline - time.monotonic())
+
+    def late(self) -> None:
+        """The deadline passed while waiting for the next chunk: the file is incomplete."""
+        self._late = self._stopped = True
+
     def too_large_already(self) -> InboundFile | None:
         """The refusal when a declared size is over the limit: no need to fetch the body."""
         over = [size for size in self.declared if size > self.limit]
@@ -110,7 +119,11 @@ class Receiving:
 def receive(receiving: Receiving, chunks: Iterable[bytes],
             errors: tuple[type[BaseException], ...] = (OSError,)) -> InboundFile:
     """Read ``chunks`` to their end (or the limit) into ``receiving``; ``errors`` raised while
-    reading mean the stream broke, and the file is refused as incomplete."""
+    reading mean the stream broke, and the file is refused as incomplete.
+
+    The deadline is checked as each chunk arrives, so ``chunks`` must yield what has arrived
+    (``read1``, not a buffered ``read(n)`` that waits for n bytes) and each of its reads must
+    have a timeout: then the whole file takes at most the deadline plus one read's timeout."""
     early = receiving.too_large_already()
     if early is not None:
         return early
@@ -130,9 +143,13 @@ async def areceive(receiving: Receiving, chunks: AsyncIterable[bytes],
     if early is not None:
         return early
     try:
-        async for chunk in chunks:
-            if not receiving.add(chunk):
-                break
+        # The deadline holds even while nothing arrives: a stream that stalls is cut at it.
+        async with asyncio.timeout(receiving.remaining()):
+            async for chunk in chunks:
+                if not receiving.add(chunk):
+                    break
+    except TimeoutError:
+        receiving.late()
     except errors:
         return receiving.result(broken=True)
     return receiving.result()

@@ -48,9 +48,42 @@ def build_services(settings: Settings, files: ApplicationFiles | None = None) ->
                     admins=admin_ids(settings.esignbot_admins))
 
 
+_ADMIN_SEPARATOR = re.compile(r"[,\uff0c\s]+")
+"""Between admins: commas (ASCII or full-width) and white space, nothing else."""
+_ADMIN_FORMS = (
+    re.compile(r"slack:[A-Z0-9]{2,32}:[A-Z0-9]{2,32}"),
+    re.compile(r"wecom:[A-Za-z0-9]{2,64}:[A-Za-z0-9_.@-]{1,64}"),
+    re.compile(r"console:[^\s:,\uff0c\"']{1,200}"),
+)
+"""``slack:<team_id>:<user_id>``, ``wecom:<corp_id>:<userid>`` (WeCom's UserID characters), and
+``console:<user>`` for the terminal, which runs on the bot's own machine and has no workspace."""
+
+
 def admin_ids(setting: str) -> frozenset[str]:
-    """``ESIGNBOT_ADMINS`` as a set of user ids (commas, spaces or 、 between them)."""
-    return frozenset(part for part in re.split(r"[,，、\s]+", setting) if part)
+    """``ESIGNBOT_ADMINS`` as a set of ``platform:workspace:user`` ids (``handlers.admins``).
+
+    Raises :class:`ConfigError` with one sentence naming the setting for anything else: a bare
+    user id or ``slack:U0123`` (it would match that id in every workspace), a separator such as
+    ``;`` or quotes (read as part of a name, they silently made nobody an admin), or a setting
+    with separators and no id at all."""
+    text = setting.strip()
+    if not text:
+        return frozenset()
+    parts = [part for part in _ADMIN_SEPARATOR.split(text) if part]
+    if not parts:
+        raise ConfigError("ESIGNBOT_ADMINS holds only separators: list admins as "
+                          "slack:<team_id>:<user_id> or wecom:<corp_id>:<userid>, separated by "
+                          "commas or spaces, or leave it empty.")
+    for part in parts:
+        if not any(form.fullmatch(part) for form in _ADMIN_FORMS):
+            shown = part if len(part) <= 60 else part[:57] + "..."
+            raise ConfigError(
+                f"ESIGNBOT_ADMINS cannot read {shown!r}: write each admin as "
+                "slack:<team_id>:<user_id> (e.g. slack:T0123ABCD:U0456EFGH) or "
+                "wecom:<corp_id>:<userid> (e.g. wecom:ww5f0c3e1b2a9d8e7f:lisi), separated by "
+                "commas or spaces, without quotes; a bare user id is no longer accepted because "
+                "it matched that id in every workspace.")
+    return frozenset(parts)
 
 
 def use_holidays(settings: Settings) -> None:
@@ -62,6 +95,7 @@ def use_holidays(settings: Settings) -> None:
 
 def build_dialogue(settings: Settings, db_path: Path | None = None, *,
                    files: ApplicationFiles | None = None) -> Dialogue:
+    admin_ids(settings.esignbot_admins)  # a setting that cannot be read stops us before the file
     use_holidays(settings)
     store = CaseStore(db_path or settings.esignbot_db, sealer=build_sealer(settings),
                       synchronous=settings.esignbot_db_sync)

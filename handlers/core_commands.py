@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
-from handlers import flow
+from handlers import flow, privacy
 from handlers.catalogue import has, labels, normalise_lang
-from handlers.commands import HELP_ORDER, Command, ParsedCommand
+from handlers.commands import HELP_ORDER, LANG_WORDS, Command, ParsedCommand, reads_arguments
 from handlers.files import licence_check
 from handlers.flow import FIELDS, Kind
 from handlers.render import field_label, field_labels, progress_text
@@ -18,13 +18,13 @@ from handlers.status import render_status
 from handlers.turn import Turn, fold, parse_environment
 from handlers.validators import Invalid
 from storage import CaseRecord
+from storage.conversation_langs import remember_lang
 
 CONFIRM_STEP = "confirm_cancel"
 ENVIRONMENT_STEP = flow.STEPS_BY_NAME["environment"]
 """The question ``start prod`` answers."""
 _YES_WORDS = {"yes", "y", "ok", "是", "是的", "确认", "确定", "确认取消", "1"}
-_LANG_WORDS = {"zh": "zh", "zh-cn": "zh", "cn": "zh", "中文": "zh", "chinese": "zh",
-               "en": "en", "english": "en", "英文": "en", "英语": "en"}
+_NO_WORDS = {"no", "n", "not", "keep", "否", "不", "不是", "不取消", "保留", "算了", "2"}
 
 
 def help_reply(turn: Turn) -> Reply:
@@ -59,8 +59,12 @@ def start_case(turn: Turn, args: str = "", *, carried_from: int | None = None) -
                  **turn.who())
     replies = [turn.reply("info", "ui.welcome")]
     if carried_from is not None:
-        # In the flow's order, each still credited to whoever gave it.
-        carried = [key for key, field in FIELDS.items() if field.carries_over and key in previous]
+        # In the flow's order, each still credited to whoever gave it; only what applied in
+        # the case it comes from (a 个体工商户 operator's ID left from before that case became
+        # 其他组织 stays behind, issue 26).
+        answered = {key: answer.value for key, answer in previous.items()}
+        carried = [key for key, field in FIELDS.items() if field.carries_over and key in previous
+                   and flow.applicable_step_for_field(key, answered) is not None]
         for key in carried:
             answer = previous[key]
             turn.tx.put_answer(turn.case.id, key, answer.value, kind="carried",
@@ -114,10 +118,23 @@ def start_next_case(turn: Turn, args: str) -> list[Reply]:
         if ENVIRONMENT_STEP.fields[0] not in turn.answers:  # a fresh case: this is its answer
             return turn.answer(ENVIRONMENT_STEP, ENVIRONMENT_STEP.fields, environment)
         return _unfinished(turn, case, environment)
+    if turn.values.get("environment") == environment:
+        return _finished(turn, case, environment)
     turn.tx.update_case(case.id, state="completed", pending_confirm=None, closed_at=turn.now,
                         updated_at=turn.now)
     turn.tx.note(case.id, "close", "completed", **turn.who())
     return start_case(turn, args, carried_from=case.id)
+
+
+def _finished(turn: Turn, case: CaseRecord, environment: str) -> list[Reply]:
+    """``start prod`` on a finished production case: what exists (the case, its enterprise and
+    app ID) and how to change it, instead of silently opening a second one (issue 26)."""
+    values = turn.values
+    return [turn.error("err.start_finished", case_id=case.id,
+                       wanted=turn.t(f"env_name.{environment}"),
+                       enterprise=values.get("enterprise_name") or "—",
+                       app_id=values.get("app_id") or "—"),
+            Reply(kind="info", text=turn.next_line())]
 
 
 def cmd_start(turn: Turn, args: str) -> list[Reply]:
@@ -128,6 +145,7 @@ def cmd_start(turn: Turn, args: str) -> list[Reply]:
         # Opening an existing case with an explicit language (console --lang) switches it.
         turn.lang = normalise_lang(turn.msg.lang)
         turn.tx.update_case(case.id, lang=turn.lang)
+        remember_lang(turn.tx, turn.msg.conversation, turn.lang, at=turn.now)
         turn.tx.note(case.id, "lang", turn.lang, **turn.who())
     return [
         turn.reply("info", "ui.resume", case_id=case.id, progress=progress_text(turn.values, turn.lang)),
@@ -137,7 +155,7 @@ def cmd_start(turn: Turn, args: str) -> list[Reply]:
 
 def cmd_status(turn: Turn, args: str) -> list[Reply]:
     text = render_status(turn.require_case(), turn.answers, turn.current_step(), turn.lang,
-                         private=turn.msg.private)
+                         private=privacy.shown_in_full(turn))
     return [Reply(kind="status", text=text)]
 
 
@@ -207,6 +225,13 @@ def split_field(args: str) -> tuple[str | None, str, str]:
     return None, "", words[0].group() if words else ""
 
 
+@reads_arguments(Command.EDIT)
+def reads_edit(args: str) -> bool:
+    """``edit`` is followed by a field's name (its key or label): "Edit Pro 助手" is an app's
+    name, "edit enterprise_name Acme" the command."""
+    return split_field(args)[0] is not None
+
+
 def cmd_edit(turn: Turn, args: str) -> list[Reply]:
     fields = Reply(kind="help", text=turn.t("ui.editable_fields", fields=_editable(turn)), private=True)
     if not args:
@@ -253,6 +278,25 @@ def cmd_cancel(turn: Turn, args: str) -> list[Reply]:
     ]
 
 
+def answers_cancel(turn: Turn, command: ParsedCommand | None) -> bool:
+    """A yes or a no to "cancel the case?" (typed, clicked, or ``cancel`` again); anything
+    else makes the question lapse and goes on as usual (``handlers.dialogue.Confirmation``)."""
+    action = turn.msg.action
+    if action is not None:
+        return action.step == CONFIRM_STEP
+    if command is not None:
+        return command.command is Command.CANCEL
+    words = _YES_WORDS | _NO_WORDS | {fold(w) for key in ("opt.confirm.yes", "opt.confirm.no")
+                                      for w in labels(key)}
+    return fold(turn.msg.text) in words
+
+
+def cancel_lapses(turn: Turn) -> list[Reply]:
+    """Something else came instead of a yes or no: the case is kept, and that is said."""
+    turn.tx.update_case(turn.require_case().id, pending_confirm=None)
+    return [turn.reply("info", "ui.cancel_kept")]
+
+
 def confirm_cancel(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
     """The input after ``cancel``: a yes cancels the case, anything else keeps it."""
     case = turn.require_case()
@@ -273,10 +317,14 @@ def confirm_cancel(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
 
 def cmd_lang(turn: Turn, args: str) -> list[Reply]:
     folded = fold(args)
-    if folded not in _LANG_WORDS:
+    if folded not in LANG_WORDS:
         return [turn.error("err.lang_usage")]
-    turn.lang = _LANG_WORDS[folded]
-    case = turn.require_case()
-    turn.tx.update_case(case.id, lang=turn.lang)
-    turn.tx.note(case.id, "lang", turn.lang, **turn.who())
+    turn.lang = LANG_WORDS[folded]
+    # Kept for the conversation, so it outlives this case (a cancel, the next case), and is
+    # had with no case open at all.
+    remember_lang(turn.tx, turn.msg.conversation, turn.lang, at=turn.now)
+    if turn.case is None:
+        return [turn.reply("info", "ui.lang_set"), turn.reply("info", "err.no_case")]
+    turn.tx.update_case(turn.case.id, lang=turn.lang)
+    turn.tx.note(turn.case.id, "lang", turn.lang, **turn.who())
     return [turn.reply("info", "ui.lang_set"), *turn.reask()]

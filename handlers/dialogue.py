@@ -20,7 +20,7 @@ from typing import Literal
 from handlers import core_commands as core
 from handlers import flow
 from handlers.catalogue import DEFAULT_LANG, normalise_lang, t
-from handlers.commands import Command, ParsedCommand, parse_command
+from handlers.commands import COMMANDS, Command, ParsedCommand, parse_command
 from handlers.credentials import commands as credentials
 from handlers.files import commands as files
 from handlers.files import licence_check
@@ -32,6 +32,7 @@ from handlers.shapes import Inbound, Reply
 from handlers.turn import AnswerHook, ChoiceCheck, Later, Turn, option_labels
 from handlers.validators import MAX_INPUT_CHARS
 from storage import CaseStore
+from storage.health import cannot_write
 
 log = logging.getLogger("esignbot.dialogue")
 
@@ -56,8 +57,10 @@ COMMAND_HANDLERS: Mapping[Command, CommandHandler] = MappingProxyType({
 })
 """Which function runs each command; a feature adds its command here."""
 
-COMMANDS_WITH_ARGS = frozenset({Command.START, Command.EDIT, Command.LANG, Command.EMAIL,
-                                Command.STATUS, Command.REVIEW, Command.CHECK})
+READ_ONLY = frozenset({Command.HELP, Command.STATUS})
+"""Commands whose handler writes nothing: answered even when the database cannot be written."""
+
+COMMANDS_WITH_ARGS = frozenset(spec.command for spec in COMMANDS if spec.takes_args)
 
 ANSWER_HOOKS: tuple[AnswerHook, ...] = (reviews.on_answer, files.offer_workbook,
                                        licence_check.on_answer)
@@ -65,10 +68,30 @@ ANSWER_HOOKS: tuple[AnswerHook, ...] = (reviews.on_answer, files.offer_workbook,
 here, e.g. starting a wait when the team says a step was submitted)."""
 
 ConfirmHandler = Callable[[Turn, ParsedCommand | None], list[Reply]]
-CONFIRM_HANDLERS: Mapping[str, ConfirmHandler] = MappingProxyType({
-    core.CONFIRM_STEP: core.confirm_cancel,
-    files.EMAIL_CONFIRM_STEP: files.confirm_email,
-    **dict.fromkeys(reviews.REASON_STEPS.values(), reviews.confirm_reason),
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """A question a feature asked outside the flow ("cancel the case?", "send this email?",
+    "what reason did Tencent give?") and set the case's ``pending_confirm`` for.
+
+    Why three parts (python-telegram-bot's ConversationHandler and its fallbacks): only an
+    input that ``answers`` the question goes to ``confirm``; anything else — a command, an
+    answer to the flow's question, a click on another message — makes the question ``lapse``
+    (said in a line, nothing else changed) and is then handled as if no question had waited,
+    instead of being swallowed by it."""
+
+    answers: Callable[[Turn, ParsedCommand | None], bool]
+    confirm: ConfirmHandler
+    lapse: Callable[[Turn], list[Reply]]
+
+
+CONFIRMATIONS: Mapping[str, Confirmation] = MappingProxyType({
+    core.CONFIRM_STEP: Confirmation(core.answers_cancel, core.confirm_cancel, core.cancel_lapses),
+    files.EMAIL_CONFIRM_STEP: Confirmation(files.answers_email, files.confirm_email,
+                                           files.email_lapses),
+    **dict.fromkeys(reviews.REASON_STEPS.values(), Confirmation(
+        reviews.answers_reason, reviews.confirm_reason, reviews.reason_lapses)),
 })
 """Who takes the input after an "are you sure?" question: the feature that set the case's
 ``pending_confirm`` to that key (a feature adds its own here)."""
@@ -84,6 +107,12 @@ which its announcement is not yet made)."""
 
 CHOICE_CHECKS: tuple[ChoiceCheck, ...] = (reviews.guard_answer,)
 """Run on a chosen option before it is stored; one may refuse it with ``Invalid``."""
+
+AnswerShortcut = Callable[[Turn, flow.Step], list[Reply] | None]
+ANSWER_SHORTCUTS: tuple[AnswerShortcut, ...] = (reviews.app_id_at_status,)
+"""Asked, in order, before a typed answer goes to the current question; one that returns
+replies has taken the answer (the app ID pasted at the app-ID status question records the
+approval it comes with)."""
 
 ActionHandler = Callable[[Turn, str, str], list[Reply]]
 ACTION_HANDLERS: Mapping[str, ActionHandler] = MappingProxyType({
@@ -110,6 +139,9 @@ class Outcome:
     """How the input went, for the shell's counts (``bot/web/metrics.py``): ``ok``; ``refused``
     (an answer or command turned down with its reason); ``duplicate`` (a platform's retry of an
     input already applied); ``failed`` (rolled back, answered with an apology)."""
+    lang: str | None = None
+    """The language the turn spoke (the case's, or the conversation's): what an apology for
+    its slow work is said in."""
 
 
 Observer = Callable[[Inbound, Outcome], None]
@@ -160,12 +192,39 @@ class Dialogue:
                     return Outcome([], status="duplicate")  # a retry of an input applied before
                 replies = _route(turn)
                 refused = any(reply.kind == "error" for reply in replies)
-                return Outcome(replies, turn.later, "refused" if refused else "ok")
-        except Exception:
+                return Outcome(replies, turn.later, "refused" if refused else "ok", turn.lang)
+        except Exception as problem:
+            read = self._read_only(inbound) if cannot_write(problem) else None
+            if read is not None:
+                log.warning("turn in conversation %s answered without saving: the database "
+                            "cannot be written (%s)", inbound.conversation, problem)
+                return read
             # The transaction rolled back: nothing of this input was kept. Log where, not what
             # was typed (it may hold personal data).
             log.exception("turn failed in conversation %s", inbound.conversation)
             return Outcome([self._apology(inbound.lang)], status="failed")
+
+    def _read_only(self, inbound: Inbound) -> Outcome | None:
+        """A command that only reads (:data:`READ_ONLY`), answered from a snapshot after its
+        turn could not be committed because the file refuses writes (a full disk): what a
+        person asks to see needs no write, so ``status`` and ``help`` still answer while every
+        answer is refused with the apology. None for any other input. Nothing is kept, the
+        input's id neither (a platform's retry is answered again: a read twice is harmless)."""
+        try:
+            with self.store.snapshot() as tx:
+                turn = Turn(tx, inbound.model_copy(update={"event_id": None}),
+                            self.clock().astimezone(UTC), default_lang=self.default_lang,
+                            services=self.services, answer_hooks=ANSWER_HOOKS,
+                            choice_checks=CHOICE_CHECKS, case_store=self.store)
+                command = read_command(turn)
+                if command is None or command.command not in READ_ONLY:
+                    return None
+                replies = COMMAND_HANDLERS[command.command](turn, command.args)
+                refused = any(reply.kind == "error" for reply in replies)
+                return Outcome(replies, status="refused" if refused else "ok", lang=turn.lang)
+        except Exception:
+            log.exception("read-only answer failed in conversation %s", inbound.conversation)
+            return None
 
     def run_later(self, later: Later, lang: str | None = None) -> list[Reply]:
         """Run one piece of deferred work; a failure becomes an apology, never a traceback."""
@@ -180,7 +239,7 @@ class Dialogue:
         outcome = self.process(inbound)
         replies = list(outcome.replies)
         for later in outcome.later:
-            replies += self.run_later(later, inbound.lang)
+            replies += self.run_later(later, outcome.lang or inbound.lang)
         return replies
 
     def _apology(self, lang: str | None) -> Reply:
@@ -197,36 +256,56 @@ def _route(turn: Turn) -> list[Reply]:
         again = turn.reask() if turn.case is not None and turn.current_step() is not None else []
         return [turn.error("err.input_too_long", length=len(msg.text), max=MAX_INPUT_CHARS),
                 *again]
-    command = parse_command(msg.text) if msg.action is None and msg.file is None else None
-    if command is not None and _names_an_option(turn, msg.text):
-        command = None  # "email" at "how will you get the app ID?" is the answer, not `email`
+    command = read_command(turn)
     if turn.case is None:
         replies = _without_case(turn, command)
-    elif (confirm := CONFIRM_HANDLERS.get(turn.case.pending_confirm or "")) is not None:
-        replies = _resume(turn) if _is_resume(command) else confirm(turn, command)
-    elif command is not None:
-        replies = _command(turn, command)
-    elif msg.action is not None:
-        replies = _action(turn)
+    elif (pending := CONFIRMATIONS.get(turn.case.pending_confirm or "")) is not None:
+        if _is_resume(command):
+            replies = _resume(turn)
+        elif pending.answers(turn, command):
+            replies = pending.confirm(turn, command)
+        else:  # not an answer to it: the question lapses, and the input goes on as usual
+            replies = pending.lapse(turn)
+            turn.case = turn.tx.case(turn.require_case().id)
+            replies += _dispatch(turn, command) if turn.case is not None else []
     else:
-        replies = _answer_current(turn)
+        replies = _dispatch(turn, command)
     turn.save_position()
     if msg.event_id and turn.case is not None:
         turn.tx.link_event(msg.event_id, turn.case.id)
     return replies
 
 
-def _names_an_option(turn: Turn, text: str) -> bool:
-    """Whether ``text``, typed without a slash, is one of the current choice question's
-    options (by value, alias or label): an option word that is also a command word (``email``,
-    ``邮件``, ``excel``) answers the question it was offered for; ``/email`` stays the command."""
-    if turn.case is None or text.lstrip().startswith("/"):
-        return False
+def _dispatch(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
+    """An input of a case with no question pending: a command, a click, or an answer."""
+    if command is not None:
+        return _command(turn, command)
+    if turn.msg.action is not None:
+        return _action(turn)
+    return _answer_current(turn)
+
+
+def read_command(turn: Turn) -> ParsedCommand | None:
+    """The command this input is, or None when it is an answer (or a click, or a file).
+
+    One rule (``handlers.commands``), plus the one clause that needs the conversation: at a
+    choice question, a line naming one of the options it offers, by number, value, alias or
+    label, is that answer (``email`` at "how will you get the app ID?"), since the question
+    put that word in front of the person; ``/email`` with its slash is the command. While a
+    confirmation waits, its own ``answers`` decide instead."""
+    msg = turn.msg
+    if msg.action is not None or msg.file is not None:
+        return None
+    command = parse_command(msg.text)
+    if command is None or msg.text.lstrip()[:1] in {"/", "／"} or turn.case is None \
+            or turn.case.pending_confirm in CONFIRMATIONS:
+        return command
     step = turn.current_step()
-    if step is None:
-        return False
-    field = FIELDS[step.fields[0]]
-    return field.kind is Kind.CHOICE and flow.match_option(field, text, option_labels) is not None
+    field = FIELDS[step.fields[0]] if step is not None else None
+    if field is not None and field.kind is Kind.CHOICE \
+            and flow.match_option(field, msg.text, option_labels) is not None:
+        return None
+    return command
 
 
 def _is_resume(command: ParsedCommand | None) -> bool:
@@ -250,6 +329,8 @@ def _without_case(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
         return [core.help_reply(turn)]
     if command is not None and command.command is Command.STATUS and command.args:
         return _command(turn, command)  # "status all" (admins) needs no case here
+    if command is not None and command.command is Command.LANG:
+        return core.cmd_lang(turn, command.args)  # kept for the conversation (issue 26)
     if command is None or command.command is not Command.START:
         return [turn.error("err.no_case")]
     return core.start_case(turn, command.args)
@@ -291,4 +372,8 @@ def _answer_current(turn: Turn) -> list[Reply]:
     step = turn.current_step()
     if step is None:
         return [turn.reply("done", "help.next_done"), turn.reply("info", "ui.unknown_command_hint")]
+    for shortcut in ANSWER_SHORTCUTS:
+        taken = shortcut(turn, step)
+        if taken is not None:
+            return taken
     return turn.answer(step, step.fields, turn.msg.text)

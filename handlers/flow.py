@@ -48,6 +48,9 @@ class Field:
     depends_on: tuple[str, ...] = ()
     personal: bool = False
     """Personal data (resident ID, phone): masked in replies to a shared conversation."""
+    advise: Callable[[Any], tuple[v.Advice, ...]] | None = None
+    """Lines said with a *kept* answer that may still be wrong (a region code newer than the
+    table): the person is asked to double-check it, nothing is refused."""
     carries_over: bool = False
     """A fact about the organisation or its app that holds in either environment, so the case
     for the next environment (``start prod`` after the test case) begins with it. What belongs
@@ -83,6 +86,10 @@ class Step:
     provisional: frozenset[str] = frozenset()
     """Answers in ``done_when`` that let the flow go on but leave the step on the missing list
     (a key check put off until ``later``)."""
+    shaped_by: frozenset[str] = frozenset()
+    """Answers that change what this step asks for without changing whether it applies (the
+    certificate photo and number follow the certificate type): when one of them changes, this
+    step's answer is cleared and asked again (``Turn.store``)."""
 
     @property
     def question_key(self) -> str:
@@ -140,16 +147,18 @@ _FIELDS: tuple[Field, ...] = (
         ("individual", ("个体", "个体户", "个体工商户", "individual business")),
         ("government", ("政府", "事业单位", "政府/事业单位", "public institution")),
         ("other", ("其他", "其他组织", "other organisation", "other organization"))), carries_over=True),
-    Field("uscc", Kind.TEXT, v.uscc_number, carries_over=True),
+    Field("uscc", Kind.TEXT, v.uscc_number, advise=v.uscc_advice, carries_over=True),
     Field("business_reg_no", Kind.TEXT, v.business_reg_no, carries_over=True),
     Field("cert_type", Kind.CHOICE, options=_options(
         ("uscc", ("统一社会信用代码", "credit code")),
         ("institution_cert", ("事业单位法人证书", "certificate"))), carries_over=True),
-    Field("cert_number", Kind.TEXT, v.cert_number, depends_on=("cert_type",), carries_over=True),
+    Field("cert_number", Kind.TEXT, v.cert_number, depends_on=("cert_type",),
+          advise=v.uscc_advice, carries_over=True),
     Field("org_code", Kind.TEXT, v.org_code, carries_over=True),
     Field("legal_rep", Kind.TEXT, v.person_name, carries_over=True),
     Field("operator_name", Kind.TEXT, v.person_name, carries_over=True),
-    Field("operator_id_number", Kind.TEXT, v.resident_id, personal=True, carries_over=True),
+    Field("operator_id_number", Kind.TEXT, v.resident_id, advise=v.resident_id_advice,
+          personal=True, carries_over=True),
     Field("contact_name", Kind.TEXT, v.person_name, carries_over=True),
     Field("contact_phone", Kind.TEXT, v.phone, personal=True, carries_over=True),
     Field("org_email", Kind.TEXT, v.email, carries_over=True),
@@ -213,15 +222,26 @@ _REALNAME_NOTES = MappingProxyType({
 _NOT_INDIVIDUAL = ("enterprise", "government", "other")
 TEST_ON_CONSOLE = _when(environment="test", app_id_route="console")
 """A test case set up in the console's 测试联调: its test enterprise needs no bank transfer and
-no real-name review, and its app ID is created at once, so the guide's steps for those do not
-apply (``unless``)."""
+no real-name review, and its app ID is created at once."""
+TEST_BY_EMAIL = _when(environment="test", app_id_route="email")
+"""A test case on the guide's route: the guide sends it to "测试账号申请" (doc 1420/53857:
+https://cloud.tencent.com/document/product/1420/53857, read in tencentyun/qcloud-documents,
+product/企业应用/腾讯电子签集成版/接入指引/测试账号申请.md), which asks by email to
+e-contract@tencent.com (or the business contact) for the app's name, description (应用简介) and
+type, and sends the test account back by email. No bank transfer, no real-name review, no UIN
+and no Excel: those are production's."""
+TEST_ROUTES: Mapping[str, Mapping[str, frozenset[str]]] = MappingProxyType({
+    "test_console": TEST_ON_CONSOLE, "test_email": TEST_BY_EMAIL})
+"""The test case's two routes by name (stage titles and status read them)."""
 
 
 def _guide(name: str, stage: int, fields: tuple[str, ...],
            when: Mapping[str, frozenset[str]] | None = None, **kwargs: Any) -> Step:
-    """A step of the guide's route: it applies unless the case is a test case on the console."""
-    return Step(name, stage, fields, when if when is not None else MappingProxyType({}),
-                unless=TEST_ON_CONSOLE, **kwargs)
+    """A step of the guide's stages 1 and 2 (the verified account and the real-name review):
+    production's only, as neither test route has them (1323/83102 for the console's test
+    enterprise, 1420/53857 for the test account by email)."""
+    return Step(name, stage, fields, MappingProxyType({**(when or {}), **_when(environment="prod")}),
+                **kwargs)
 
 
 STEPS: tuple[Step, ...] = (
@@ -250,7 +270,8 @@ STEPS: tuple[Step, ...] = (
     _guide("uscc", 2, ("uscc",), _when(**_OFFLINE, org_type="enterprise")),
     _guide("uscc_or_reg", 2, ("uscc", "business_reg_no"), _when(**_OFFLINE, org_type="individual")),
     _guide("cert_type", 2, ("cert_type",), _when(**_OFFLINE, org_type="government")),
-    _guide("cert_number", 2, ("cert_number",), _when(**_OFFLINE, org_type="government")),
+    _guide("cert_number", 2, ("cert_number",), _when(**_OFFLINE, org_type="government"),
+           shaped_by=frozenset({"cert_type"})),
     _guide("org_code", 2, ("org_code",), _when(**_OFFLINE, org_type="other")),
     _guide("legal_rep", 2, ("legal_rep",), _when(**_OFFLINE, org_type=_NOT_INDIVIDUAL)),
     _guide("operator_name", 2, ("operator_name",), _when(**_OFFLINE, org_type="individual")),
@@ -263,7 +284,8 @@ STEPS: tuple[Step, ...] = (
     _guide("license_image", 2, ("license_image",), _when(**_OFFLINE, org_type="enterprise")),
     _guide("individual_license_image", 2, ("license_image",),
            _when(**_OFFLINE, org_type="individual")),
-    _guide("certificate_image", 2, ("license_image",), _when(**_OFFLINE, org_type="government")),
+    _guide("certificate_image", 2, ("license_image",), _when(**_OFFLINE, org_type="government"),
+           shaped_by=frozenset({"cert_type"})),
     _guide("org_code_image", 2, ("license_image",), _when(**_OFFLINE, org_type="other")),
     *(
         _guide(f"realname_status_{route}", 2, ("realname_status",), _when(realname_route=route),
@@ -284,10 +306,18 @@ STEPS: tuple[Step, ...] = (
     Step("app_description", 3, ("app_description",)),
     Step("console_app_id", 3, ("app_id",), _when(app_id_route="console"),
          question="q.console_app_id", intro="intro.console_app_id"),
-    Step("whitelist_interfaces", 3, ("whitelist_interfaces",), optional=True,
-         intro="intro.whitelist_interfaces"),
-    Step("app_status", 3, ("app_status",), unless=_when(app_id_route="console"),
-         intro="intro.app_status",
+    Step("whitelist_interfaces", 3, ("whitelist_interfaces",), unless=TEST_BY_EMAIL,
+         optional=True, intro="intro.whitelist_interfaces"),
+    # The test account by email (1420/53857): the same gate field as production's app-ID
+    # application, so the wait, ``review app …`` and the app-ID question work alike.
+    Step("test_account", 3, ("app_status",), TEST_BY_EMAIL, question="q.test_account",
+         intro="intro.test_account",
+         done_when=frozenset({"approved"}), waiting=frozenset({"sent"}),
+         notes=MappingProxyType({"not_sent": "note.test_account.not_sent",
+                                 "sent": "note.app_status.sent",
+                                 "rejected": "note.app_status.rejected"})),
+    Step("app_status", 3, ("app_status",), _when(environment="prod"),
+         unless=_when(app_id_route="console"), intro="intro.app_status",
          done_when=frozenset({"approved"}), waiting=frozenset({"sent"}),
          notes=MappingProxyType({"not_sent": "note.app_status.not_sent",
                                  "sent": "note.app_status.sent",
@@ -323,6 +353,13 @@ def applies(step: Step, values: Mapping[str, Any]) -> bool:
 def on_test_console(values: Mapping[str, Any]) -> bool:
     """A test case set up in the console's 测试联调 (its stages read differently)."""
     return all(values.get(key) in allowed for key, allowed in TEST_ON_CONSOLE.items())
+
+
+def test_route(values: Mapping[str, Any]) -> str | None:
+    """``test_console`` or ``test_email`` for a test case whose route is chosen, else None:
+    its stages 1 and 2 read differently (stage titles, "not needed" in ``status``)."""
+    return next((name for name, when in TEST_ROUTES.items()
+                 if all(values.get(key) in allowed for key, allowed in when.items())), None)
 
 
 _CONDITION_KEYS: tuple[str, ...] = tuple(dict.fromkeys(

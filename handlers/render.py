@@ -47,8 +47,9 @@ def option_label(key: str, value: str, lang: str) -> str:
 def stage_title(stage: int, values: Mapping[str, Any], lang: str) -> str:
     """A stage's name; a test case on the console route has its own for the stages it does
     differently (the test enterprise instead of the bank transfer, no real-name review)."""
-    variant = f"stage.{stage}.test_console"
-    if flow.on_test_console(values) and has(variant):
+    route = flow.test_route(values)
+    variant = f"stage.{stage}.{route}"
+    if route is not None and has(variant):
         return t(variant, lang)
     return t(f"stage.{stage}", lang)
 

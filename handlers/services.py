@@ -92,5 +92,7 @@ class Services:
     mailer: Mailer | None = None
     """Sends email; None when no SMTP server is configured."""
     admins: frozenset[str] = frozenset()
-    """Platform user ids (``U0123`` or ``slack:U0123``) allowed to record review results and
-    list every case (``ESIGNBOT_ADMINS``); empty: anyone may record, nobody lists every case."""
+    """People named with their workspace (``slack:T1:U0123``, ``wecom:<corp>:lisi``,
+    ``console:alice``; ``handlers.admins``) allowed to record review results, list their
+    workspace's cases and receive a case's personal data in full (``ESIGNBOT_ADMINS``); empty:
+    anyone may record, nobody lists every case."""

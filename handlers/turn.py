@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from handlers import flow
+from handlers import flow, privacy
 from handlers.catalogue import has, labels, normalise_lang, t
 from handlers.credentials.completion import closing_replies
 from handlers.flow import FIELDS, Kind, Step
@@ -28,19 +28,16 @@ from handlers.render import (
 )
 from handlers.services import Services
 from handlers.shapes import MAX_UPLOAD_BYTES, Choice, Inbound, Reply, ReplyKind
-from handlers.validators import TODAY, Invalid
+from handlers.validators import TODAY, Invalid, image_mime
 from storage import AnswerRecord, CaseRecord, CaseStore, StoreTransaction
+from storage.conversation_langs import remembered_lang
 
 if TYPE_CHECKING:
     from datetime import datetime
 
 _NONE_WORDS = {"none", "no", "0", "无", "没有", "不需要"}
-_IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 KEEP_WORDS = frozenset({"keep", "保持", "保留", "不变"})
 """Typed to a question asked again (``back``, ``edit <field>``): keep the answer it shows."""
-PHOTO_CHOICES = frozenset({"org_type", "cert_type"})
-"""Choices that decide which document the licence image shows (多合一营业执照, 营业执照,
-事业单位法人证书, 组织机构代码证…): a photo uploaded under another choice is not this one."""
 
 
 Later = Callable[[], list[Reply]]
@@ -92,7 +89,10 @@ class Turn:
         self.now = now.isoformat(timespec="seconds")
         self.services = services
         self.case: CaseRecord | None = tx.active_case(msg.conversation)
-        self.lang = normalise_lang(self.case.lang if self.case else (msg.lang or default_lang))
+        # The case's language while one is open; else the one asked for now (console --lang),
+        # else the one this conversation chose with ``lang`` (kept without a case, issue 26).
+        self.lang = normalise_lang(self.case.lang if self.case else (
+            msg.lang or remembered_lang(tx, msg.conversation) or default_lang))
         self.answers: dict[str, AnswerRecord] = tx.answers(self.case.id) if self.case else {}
         self.focus: str | None = self.case.focus_step if self.case else None
         self.answer_hooks = answer_hooks
@@ -150,7 +150,9 @@ class Turn:
         return self.reply("error", key, private=True, **params)
 
     def display(self, key: str, value: Any) -> str:
-        return display_value(key, value, self.lang, private=self.msg.private)
+        """A value as this turn's replies may show it: personal data in full only as
+        ``handlers.privacy`` allows."""
+        return display_value(key, value, self.lang, private=privacy.shown_in_full(self, key))
 
     def choices(self, key: str) -> tuple[Choice, ...]:
         return tuple(
@@ -329,9 +331,7 @@ class Turn:
             raise Invalid("err.image_size", size=_megabytes(size), max=limit_mb)
         if not data:
             raise Invalid("err.image_empty")
-        mime = next((m for sig, m in _IMAGE_SIGNATURES.items() if data.startswith(sig)), None)
-        if mime is None:
-            raise Invalid("err.image_type")
+        mime = image_mime(data)  # decoded to its end: a photo cut short is refused, not stored
         record = self.tx.put_file(
             self.require_case().id, upload.name, mime, data, user_id=self.msg.user_id, at=self.now
         )
@@ -342,7 +342,7 @@ class Turn:
         case = self.require_case()
         who = self.who()
         previous = {k for k in step.fields if k in self.answers}
-        replaced = self.answers.get(key)
+        before = self.values
         kind = kind or ("edit" if previous else "answer")
         self.tx.put_answer(case.id, key, value, kind=kind, **who)
         self.answers[key] = AnswerRecord(key, value, who["user_id"], who["user_name"], who["at"])
@@ -356,9 +356,12 @@ class Turn:
             else Reply(kind="info", text=self.t("ui.saved", label=label,
                                                 value=self.display(key, value)))
         ]
+        advise = FIELDS[key].advise
+        if kind != "skip" and advise is not None:  # kept, but worth a second look
+            replies += [self.reply("info", note.key, **note.params) for note in advise(value)]
         replies += self._revalidate_dependents(key)
-        if key in PHOTO_CHOICES and replaced is not None and replaced.value != value:
-            replies += self._clear_photos()
+        if key in before and before[key] != value:
+            replies += self._clear_stale(before, key)
         note = step.notes.get(value) if isinstance(value, str) else None
         if note:
             replies.append(self.reply("info", note))
@@ -385,15 +388,32 @@ class Turn:
                                           label=field_label(field.key, self.lang)))
         return replies
 
-    def _clear_photos(self) -> list[Reply]:
-        """The licence image was of the document the old choice asked for: clear it (the
-        history keeps it), say so, and the flow asks for the new one when it gets there."""
-        replies = []
-        for field in (f for f in FIELDS.values() if f.kind is Kind.IMAGE and f.key in self.answers):
-            self.tx.delete_answer(self.require_case().id, field.key, kind="invalidated", **self.who())
-            del self.answers[field.key]
-            replies.append(self.reply("info", "ui.invalidated",
-                                      label=field_label(field.key, self.lang)))
+    def _clear_stale(self, before: dict[str, Any], changed: str) -> list[Reply]:
+        """A changed answer: clear every other answer whose question no longer applies, or is
+        now another question (after 个体工商户 → 政府 the operator's phone is not the contact's
+        phone; the 营业执照 photo is not the 事业单位法人证书), or is shaped by what changed
+        (``Step.shaped_by``). The history keeps each; the flow asks them again when it gets
+        there. Read from the table alone: which step asked an answer before and which asks it
+        now. Repeated until nothing more goes, since a cleared route clears what hung on it
+        (a test case turned production loses its test route, then the test app ID)."""
+        replies: list[Reply] = []
+        cleared = True
+        while cleared:
+            cleared = False
+            now = self.values
+            for key in [k for k in self.answers if k != changed]:
+                was = flow.applicable_step_for_field(key, before)
+                if was is None:
+                    continue  # not asked under the old answers (carried over, dormant): kept
+                step = flow.applicable_step_for_field(key, now)
+                if step is not None and step.name == was.name and changed not in step.shaped_by:
+                    continue
+                self.tx.delete_answer(self.require_case().id, key, kind="invalidated",
+                                      **self.who())
+                del self.answers[key]
+                replies.append(self.reply("info", "ui.invalidated",
+                                          label=field_label(key, self.lang)))
+                cleared = True
         return replies
 
     # -- the end of the turn --------------------------------------------------------------

@@ -7,6 +7,7 @@ from storage.case_store import (
     FileRecord,
     HistoryRecord,
     StoreTransaction,
+    StoreUnusable,
 )
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "FileRecord",
     "HistoryRecord",
     "StoreTransaction",
+    "StoreUnusable",
 ]

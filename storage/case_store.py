@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from storage.migrations import apply_migrations
+from storage.migrations import NewerSchema, apply_migrations
 from storage.sealing import Sealer, is_sealed, unreadable
 
 JsonValue = Any
@@ -343,6 +343,31 @@ def _create_owner_only(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
+StoreProblem = Literal["cannot_open", "not_a_database", "damaged", "newer", "other"]
+
+
+class StoreUnusable(RuntimeError):
+    """The SQLite file cannot be used at all: a directory, a text file, a truncated copy, one a
+    newer esignbot migrated. Raised at open, before anything is written; the command line says
+    it in one sentence from ``reason`` (storage holds no sentences), never as a traceback."""
+
+    def __init__(self, path: Path, reason: StoreProblem, detail: str) -> None:
+        super().__init__(f"{path}: {reason} ({detail})")
+        self.path, self.reason, self.detail = path, reason, detail
+
+    @classmethod
+    def because(cls, path: Path, problem: BaseException) -> StoreUnusable:
+        if isinstance(problem, NewerSchema):
+            return cls(path, "newer", ", ".join(problem.names))
+        if isinstance(problem, OSError):
+            return cls(path, "cannot_open", problem.strerror or str(problem))
+        reasons: dict[str, StoreProblem] = {"SQLITE_CANTOPEN": "cannot_open",
+                                            "SQLITE_NOTADB": "not_a_database",
+                                            "SQLITE_CORRUPT": "damaged"}
+        return cls(path, reasons.get(getattr(problem, "sqlite_errorname", ""), "other"),
+                   str(problem))
+
+
 class CaseStore:
     """One SQLite file, opened per thread, migrated at start, in WAL mode."""
 
@@ -361,15 +386,19 @@ class CaseStore:
         process being killed (SIGKILL) but not a power cut; much faster on a slow disk."""
         self.sealer = sealer
         """Seals the personal fields it names (storage/sealing.py); None: stored as given."""
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        _create_owner_only(self.path)
         self._busy_timeout_s = busy_timeout_s
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._writer = threading.RLock()
-        apply_migrations(self._database().conn)
+        try:
+            if self.path.parent and not self.path.parent.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            _create_owner_only(self.path)
+            apply_migrations(self._database().conn)
+        except (OSError, sqlite3.Error, NewerSchema) as problem:
+            self.close()
+            raise StoreUnusable.because(self.path, problem) from None
 
     def _database(self) -> Database:
         db: Database | None = getattr(self._local, "db", None)

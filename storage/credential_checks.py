@@ -3,7 +3,8 @@
 Why its own table rather than history rows: a check is not an answer, and it has structure (five
 results, each a status and a catalogue key with parameters) that ``status`` and the reviews feature
 read back. The SecretKey never reaches this module: callers hand over the SecretId already masked,
-and the schema refuses anything longer than ``AKID****`` and four characters.
+and the schema refuses anything longer than a prefix (``AKID``, ``IKID``, ``AK``), ``****`` and four
+characters.
 """
 
 from __future__ import annotations

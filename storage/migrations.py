@@ -13,6 +13,25 @@ import sqlite3
 from importlib import resources
 
 
+class NewerSchema(RuntimeError):
+    """The file records migrations this esignbot does not have: a newer one wrote it, and
+    writing with older code could break what the newer code relies on."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(f"this database was migrated by a newer esignbot ({', '.join(names)})")
+        self.names = names
+
+
+def pending_migrations(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
+    """(names this file lacks, names it has that this esignbot does not know), read only:
+    what ``esignbot doctor`` says about a database without changing it."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    done = ({row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
+            if "schema_migrations" in tables else set())
+    known = [name for name, _ in available_migrations()]
+    return [name for name in known if name not in done], sorted(done - set(known))
+
+
 def available_migrations() -> list[tuple[str, str]]:
     """(name, sql) for every migration this esignbot knows, in the order to apply them."""
     folder = resources.files("storage") / "schema"
@@ -37,9 +56,7 @@ def apply_migrations(conn: sqlite3.Connection) -> list[str]:
         known = available_migrations()
         unknown = done - {name for name, _ in known}
         if unknown:
-            raise RuntimeError(
-                f"this database was migrated by a newer esignbot ({', '.join(sorted(unknown))})"
-            )
+            raise NewerSchema(sorted(unknown))
         applied = []
         for name, sql in known:
             if name in done:

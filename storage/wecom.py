@@ -56,3 +56,27 @@ def members(tx: StoreTransaction, case_id: int) -> list[str]:
         [case_id],
     ).fetchall()
     return [str(row[0]) for row in rows]
+
+
+def callback_seen(tx: StoreTransaction, keys: list[str], now: int) -> bool:
+    """One of ``keys`` (a callback's signature, its message's event id) was recorded and has not
+    expired: the callback is a replay."""
+    marks = ", ".join("?" for _ in keys)
+    row = tx.db.execute(
+        f"SELECT 1 FROM wecom_callbacks WHERE key IN ({marks}) AND expires_at >= ? LIMIT 1",
+        [*keys, now]).fetchone()
+    return row is not None
+
+
+def remember_callback(tx: StoreTransaction, keys: list[str], now: int, expires_at: int,
+                      prune: int = 100) -> None:
+    """Record a callback's keys until ``expires_at`` (unix seconds), and drop up to ``prune``
+    rows that expired: the table holds about one window's worth of callbacks."""
+    tx.db.execute(
+        "DELETE FROM wecom_callbacks WHERE rowid IN (SELECT rowid FROM wecom_callbacks "
+        "WHERE expires_at < ? LIMIT ?)", [now, prune])
+    for key in keys:
+        tx.db.execute(
+            "INSERT INTO wecom_callbacks (key, expires_at) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
+            [key, expires_at])

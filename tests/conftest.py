@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import re
 import sqlite3
 import struct
 import subprocess
@@ -111,6 +112,12 @@ def noisy_jpeg(width: int = 1600, height: int = 1600, seed: int = 2) -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=95)
     return out.getvalue()
+
+
+def dialogue_part(out: str) -> str:
+    """What the console said in the conversation, without its closing line about warnings
+    written to the log (``console.log_warnings``), which follows the last question."""
+    return re.split(r"\n\s*ℹ️ (?:本次运行有|This session wrote) ", out)[0].rstrip()
 
 
 def run_console(tmp_path: Path, lines: list[str], *extra: str, db: Path | None = None,

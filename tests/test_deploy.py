@@ -139,7 +139,8 @@ def test_the_dockerfile_runs_a_real_command_and_keeps_state_in_its_volume() -> N
     assert "ESIGNBOT_DB=/data/" in text and "ESIGNBOT_OUT=/data/" in text
     assert re.search(r"^USER (?!root)\S+$", text, re.MULTILINE), "must not run as root"
     assert "-c /src/constraints.txt" in text
-    assert re.search(r"^HEALTHCHECK .*\n?.*/healthz", text, re.MULTILINE)
+    # Liveness, not the deep check: a restart empties no full disk (docs/deploy.md).
+    assert re.search(r"^HEALTHCHECK .*\n?.*/livez", text, re.MULTILINE)
 
 
 def test_the_systemd_unit_runs_a_real_command_with_its_state_directory() -> None:
@@ -185,3 +186,13 @@ def test_systemd_and_docker_wait_longer_than_serve_takes_to_stop() -> None:
 
 def test_version_prints_the_installed_package_version() -> None:
     assert _run("--version").strip() == f"esignbot {version('esignbot')}"
+
+
+def test_the_proxy_makes_liveness_public_and_keeps_the_deep_check_and_metrics_private() -> None:
+    """/livez for an outside monitor; /healthz (it writes, and names what failed) and /metrics
+    only on the machine or a private network (docs/deploy.md, "Which check where")."""
+    text = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
+    blocks = dict(re.findall(r"location = (/\w+) \{(.*?)\n    \}", text, re.DOTALL))
+    assert "proxy_pass http://esignbot;" in blocks["/livez"]
+    for private in ("/healthz", "/metrics"):
+        assert blocks[private].split() == ["deny", "all;"], blocks[private]

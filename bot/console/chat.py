@@ -26,6 +26,7 @@ from bot.private_files import write_owner_only
 from bot.uploads import CHUNK_BYTES, Receiving, receive
 from handlers import Dialogue, Inbound, InboundFile, Reply
 from handlers.catalogue import t
+from handlers.credentials.commands import expects_app_id
 from handlers.credentials.secret_shapes import looks_like_secret
 from handlers.flow import FIELDS, STEPS_BY_NAME, Kind
 
@@ -186,8 +187,11 @@ class ConsoleChat:
                     self.stdout.write(f"> {key_prompt.redacted(line)}\n")
                 self.render(key_prompt.refuse_inline(self))
             else:
-                if self.echo_input:  # a key-shaped token is never mirrored (an app ID neither)
-                    shown = key_prompt.redacted(line) if looks_like_secret(line) else line
+                if self.echo_input:  # a key-shaped token is never mirrored; an app ID is,
+                    # where one was asked for (the same line the engine draws)
+                    step = STEPS_BY_NAME.get(self.asking or "")
+                    secret = looks_like_secret(line, app_id_expected=expects_app_id(line, step))
+                    shown = key_prompt.redacted(line) if secret else line
                     self.stdout.write(f"> {shown}\n")
                 self.send(line)
             if prompt:

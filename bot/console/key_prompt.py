@@ -5,8 +5,9 @@ shell history, so the SecretKey comes from a hidden prompt (``getpass``) when a 
 terminal, or from ``TENCENTCLOUD_SECRET_KEY`` when input is piped, and from nowhere else. A line
 that carries a key pair is not used, and is echoed with the key blotted out.
 
-A SecretId with a typo is asked for again (:data:`SECRET_ID_TRIES` in all) rather than ending
-the check, since it is typed by hand from the Tencent Cloud console; a line with a key pair on
+A line that cannot be a SecretId at all (a space inside, a fragment) is asked for again
+(:data:`SECRET_ID_TRIES` in all) rather than ending the check; any well-formed value, of
+whatever form Tencent issues it in, goes to the check, which decides. A line with a key pair on
 it ends the check at once. The call to Tencent Cloud can take seconds, so a line says it is
 under way before it starts.
 """
@@ -19,7 +20,13 @@ from typing import Protocol, TextIO
 from bot.credentials.checker import case_language, check_for_case
 from handlers import Dialogue, Reply
 from handlers.catalogue import t
-from handlers.credentials.report import SECRET_ID, find_credentials, mask_secret_id
+from handlers.credentials.secret_shapes import (
+    find_credentials,
+    mask_secret_id,
+    secret_id_problem,
+    secret_key_problem,
+    typed,
+)
 
 SECRET_KEY_VARIABLE = "TENCENTCLOUD_SECRET_KEY"
 SECRET_ID_TRIES = 3
@@ -75,15 +82,22 @@ def collect_and_check(console: ConsoleSide, request: Reply) -> list[Reply]:
         line = console.next_line(t("cred.console.secret_id_prompt", lang))
         if line is None or not line.strip():
             return say("cred.console.cancelled")
-        secret_id = line.strip()
-        if SECRET_ID.fullmatch(secret_id):
+        secret_id = typed(line)
+        if holds_key_pair(line):
+            if console.echo_input:
+                console.stdout.write(f"> {redacted(line)}\n")
+            return say("cred.console.inline_refused")
+        problem = secret_id_problem(secret_id)
+        if problem is None:
             break
         if console.echo_input:
-            console.stdout.write(f"> {redacted(line) if holds_key_pair(line) else '****'}\n")
-        if holds_key_pair(line) or attempt == SECRET_ID_TRIES:
-            return say("cred.console.not_a_secret_id")
-        console.stdout.write(t("console.secret_id_again", lang, left=SECRET_ID_TRIES - attempt)
-                             + "\n")
+            console.stdout.write("> ****\n")
+        why = t(problem, lang, length=len(secret_id))
+        if attempt == SECRET_ID_TRIES:
+            return [Reply(kind="error", text=f"{why} {t('cred.console.cancelled', lang)}",
+                          private=True)]
+        console.stdout.write(t("console.secret_id_again", lang, why=why,
+                               left=SECRET_ID_TRIES - attempt) + "\n")
     if console.echo_input:
         console.stdout.write(f"> {mask_secret_id(secret_id)}\n")
     if console.read_secret is not None:
@@ -98,6 +112,10 @@ def collect_and_check(console: ConsoleSide, request: Reply) -> list[Reply]:
         if not secret_key.strip():
             return say("cred.console.no_key")
         console.stdout.write(t("cred.console.key_from_env", lang) + "\n")
+    secret_key = typed(secret_key)
+    problem = secret_key_problem(secret_key)
+    if problem is not None:  # said here, with its length, never with the value
+        return [Reply(kind="error", text=t(problem, lang, length=len(secret_key)), private=True)]
     environment = request.choices[0].value if request.choices else None
     console.stdout.write(t("console.checking", lang, secret_id=mask_secret_id(secret_id)) + "\n")
     console.stdout.flush()

@@ -4,9 +4,10 @@ Which calls depend on where the key comes from. A test-environment key (E-Sign c
 应用集成 › 测试联调 › 获取密钥) is E-Sign's own and works only at the test host, so only that host
 is asked, with the app ID (one call proves both); STS and CAM cannot answer for it, so the account,
 identity and policy lines are *skipped* with the reason. A production key of the CAM route (main
-account or sub-account) goes through STS, CAM and production essbasic. A production key from the
-E-Sign console (``key_owner == "console"``) is tried at STS first; if STS does not know it,
-production essbasic decides, and the STS/CAM lines are skipped.
+account or sub-account) goes through STS, CAM and production essbasic. Every production key is
+tried at STS first; one STS does not know (a key from the E-Sign console, whatever the case says
+the key is) is judged by production essbasic, and the STS/CAM lines are skipped. The key's form
+(``AKID…``, ``AK…``) never decides: the calls do.
 
 Why these three calls: STS ``GetCallerIdentity`` is the one call any valid key may make, and it
 says whose key it is; CAM ``ListAttachedUserAllPolicies`` (AttachType 0: direct and through
@@ -49,8 +50,6 @@ from handlers.credentials.report import (
     CHECK_NAMES,
     ENVIRONMENTS,
     ESS_POLICY,
-    SECRET_ID,
-    SECRET_KEY,
     CheckName,
     CheckResult,
     CheckStatus,
@@ -59,6 +58,7 @@ from handlers.credentials.report import (
     Identity,
     code_detail,
 )
+from handlers.credentials.secret_shapes import secret_id_problem, secret_key_problem
 
 log = logging.getLogger("esignbot.credentials")
 
@@ -180,12 +180,14 @@ class TencentCloudCredentialChecker:
 
     # -- the five checks ---------------------------------------------------------------------
     def _run(self, request: CredentialRequest) -> tuple[Results, Identity | None]:
-        if not SECRET_ID.fullmatch(request.secret_id):
-            return _all_depend(_result("key_valid", "fail", "cred.key.bad_secret_id",
-                                       length=len(request.secret_id)), "cred.depends.key"), None
-        if not SECRET_KEY.fullmatch(request.secret_key.get_secret_value()):
-            return _all_depend(_result("key_valid", "fail", "cred.key.bad_secret_key"),
-                               "cred.depends.key"), None
+        # Only what cannot be a key at all stops here; any well-formed value is sent, and
+        # Tencent Cloud's answer decides (docs/credentials.md, "Key formats").
+        secret_key = request.secret_key.get_secret_value()
+        for problem, length in ((secret_id_problem(request.secret_id), len(request.secret_id)),
+                                (secret_key_problem(secret_key), len(secret_key))):
+            if problem is not None:
+                return _all_depend(_result("key_valid", "fail", problem, length=length),
+                                   "cred.depends.key"), None
         if request.environment == "test":
             # Test keys are E-Sign's own: only the test host knows them, STS never sees them.
             return self._esign_key(request, "test"), None
@@ -193,7 +195,9 @@ class TencentCloudCredentialChecker:
         if sts.ok:
             identity = _identity(sts.value)
             return self._with_identity(request, identity), identity
-        if request.key_owner == "console" and sts.code in _KEY_UNKNOWN:
+        if sts.code in _KEY_UNKNOWN:
+            # Not a Tencent Cloud account key: whatever the case says the key is, a key made
+            # by the E-Sign console is known only to E-Sign, so production essbasic decides.
             return self._esign_key(request, "console"), None
         key = _failure("key_valid", sts, fail=sts.code in _KEY_REJECTED)
         return _all_depend(key, "cred.depends.key" if key.status == "fail"
@@ -214,7 +218,7 @@ class TencentCloudCredentialChecker:
             # E-Sign's own refusal of the key settles the policy line even here.
             skipped["ess_policy"] = _ess_policy_from_ess(ess) or skipped["ess_policy"]
             return {"key_valid": _result("key_valid", "pass", f"cred.key.pass_{route}"),
-                    **skipped, "app_id": self._app_result(request, ess, probe_other=False)}
+                    **skipped, "app_id": self._app_result(request, ess)}
         if ess.network is not None:
             key = _failure("key_valid", ess, fail=False)
             return _all_depend(key, "cred.depends.key_unknown")
@@ -254,9 +258,14 @@ class TencentCloudCredentialChecker:
         while page <= CAM_MAX_PAGES:
             answer = self._call_cam(request, identity.uin, page)
             if not answer.ok:
+                if answer.code in _DENIED and ess_ok:
+                    # The guide's sub-account holds QcloudESSBASICFullAccess alone, which does
+                    # not let it read CAM; E-Sign accepting its call with the app ID is the
+                    # proof the policy was for, so the lookup was not needed.
+                    return _result("ess_policy", "skipped", "cred.policy.cam_refused_ess_ok",
+                                   code=answer.code, request_id=answer.request_id)
                 if answer.code in _DENIED:
-                    return _result("ess_policy", "unknown", "cred.policy.cam_refused_ess_ok"
-                                   if ess_ok else "cred.policy.cam_refused",
+                    return _result("ess_policy", "unknown", "cred.policy.cam_refused",
                                    code=answer.code, request_id=answer.request_id)
                 return _failure("ess_policy", answer, fail=False)
             policies = answer.value.PolicyList or []
@@ -278,24 +287,16 @@ class TencentCloudCredentialChecker:
                            group="、".join(dict.fromkeys(groups)))
         return _result("ess_policy", "fail", "cred.policy.missing", uin=identity.uin)
 
-    def _app_result(self, request: CredentialRequest, ess: _Answer, *,
-                    probe_other: bool = True) -> CheckResult:
-        """The app ID's line from essbasic's answer. ``probe_other``: on "no such app", ask the
-        other environment whether it is there (useless for an E-Sign key, which is valid in
-        one environment only)."""
+    def _app_result(self, request: CredentialRequest, ess: _Answer) -> CheckResult:
+        """The app ID's line from essbasic's answer in the case's environment. An app ID not
+        found there is not looked for in the other environment: the same key cannot work
+        there (keys belong to one environment), so that call could never answer; the sentence
+        says how environments are kept apart instead."""
         environment = request.environment
         if ess.ok:
             return _result("app_id", "pass", "cred.app.pass", app_id=request.app_id,
                            environment=environment)
-        if ess.code in _APP_NOT_FOUND and not probe_other:
-            return _result("app_id", "fail", "cred.app.not_found", app_id=request.app_id,
-                           environment=environment, code=ess.code, request_id=ess.request_id)
         if ess.code in _APP_NOT_FOUND:
-            other = "prod" if environment == "test" else "test"
-            probe = self._call_ess(request, other)
-            if probe.ok or probe.code in _APP_REFUSED | {"OperationDenied.WhiteListForbid"}:
-                return _result("app_id", "fail", "cred.app.other_env", app_id=request.app_id,
-                               environment=environment, other=other)
             return _result("app_id", "fail", "cred.app.not_found", app_id=request.app_id,
                            environment=environment, code=ess.code, request_id=ess.request_id)
         if ess.code in _APP_REFUSED:

@@ -22,35 +22,12 @@ from bot.settings import load_settings
 from handlers import validators
 from handlers.catalogue import normalise_lang, t
 from handlers.credentials.commands import build_request
-from handlers.credentials.report import SECRET_ID, SECRET_KEY, render_report, report_as_json
+from handlers.credentials.report import render_report, report_as_json
+from handlers.credentials.secret_shapes import secret_id_problem, secret_key_problem, typed
 from handlers.validators import Invalid
 
 SECRET_KEY_VARIABLE = "TENCENTCLOUD_SECRET_KEY"
 SECRET_ID_VARIABLE = "TENCENTCLOUD_SECRET_ID"
-
-
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register the sub-command on ``esignbot``'s parser."""
-    parser = commands.add_parser(
-        "check-credentials",
-        help="check that a SecretId/SecretKey can call E-Sign (the key: $TENCENTCLOUD_SECRET_KEY "
-             "or a hidden prompt)",
-    )
-    parser.add_argument("--env", required=True, choices=["test", "prod"],
-                        help="E-Sign environment: test (joint debugging) or prod")
-    parser.add_argument("--uin", help="the main account's UIN the key should belong to")
-    parser.add_argument("--app-id", help="the 32-character E-Sign app ID (应用号)")
-    parser.add_argument("--key-owner", choices=["main", "sub", "console"],
-                        help="where the key comes from: the main account or a sub-account (CAM), "
-                             "or the E-Sign console (应用集成 > 获取密钥), which STS may not know")
-    parser.add_argument("--secret-id", default=os.environ.get(SECRET_ID_VARIABLE),
-                        help="the SecretId, AKID... (default: $TENCENTCLOUD_SECRET_ID)")
-    parser.add_argument("--secret-key", help=argparse.SUPPRESS)  # only to refuse it, unechoed
-    parser.add_argument("--json", action="store_true",
-                        help='print {"checks": [{"name", "status", "detail"}], "identity": {...}}')
-    parser.add_argument("--lang", choices=["zh", "en"],
-                        help="language of the report (default: $ESIGNBOT_LANG)")
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
@@ -67,9 +44,10 @@ def run(args: argparse.Namespace, *, stdin: TextIO | None = None, stdout: TextIO
 
     if args.secret_key is not None:
         return refuse("cred.cli.key_in_argv")
-    secret_id = (args.secret_id or "").strip()
-    if not SECRET_ID.fullmatch(secret_id):
-        return refuse("cred.cli.bad_secret_id")
+    secret_id = typed(args.secret_id or "")
+    shape = secret_id_problem(secret_id)
+    if shape is not None:
+        return refuse(shape, length=len(secret_id))
     answers: dict[str, str] = {}
     try:
         if args.uin:
@@ -88,8 +66,10 @@ def run(args: argparse.Namespace, *, stdin: TextIO | None = None, stdout: TextIO
             secret_key = read_secret(t("cred.console.secret_key_prompt", lang)).strip()
         except (EOFError, KeyboardInterrupt):
             return refuse("cred.cli.no_key")
-    if not SECRET_KEY.fullmatch(secret_key):
-        return refuse("cred.cli.bad_key")
+    secret_key = typed(secret_key)
+    shape = secret_key_problem(secret_key)
+    if shape is not None:
+        return refuse(shape, length=len(secret_key))
     request = build_request(answers, secret_id=secret_id, secret_key=secret_key,
                             environment=args.env, now=datetime.now(UTC))
     report = build_checker(settings).check(request)

@@ -85,10 +85,3 @@ def _mail_check(args: argparse.Namespace) -> int:
     print(summary(watcher, report))
     return 0
 
-
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``esignbot mail-check``: read the configured mailbox once and say what was found."""
-    check = commands.add_parser(
-        "mail-check", help="read the configured mailbox once now and report what was found")
-    check.add_argument("--db", help="SQLite file (default: $ESIGNBOT_DB or ./esignbot.db)")
-    check.set_defaults(run=_mail_check)

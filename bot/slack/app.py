@@ -74,16 +74,15 @@ from bot.web.server import running
 from handlers import Action, Dialogue, Inbound, InboundFile, Reply
 from handlers.catalogue import t
 from handlers.commands import parse_command
+from handlers.credentials.commands import expects_app_id
 from handlers.credentials.secret_shapes import looks_like_secret
 from handlers.dialogue import Outcome
-from handlers.flow import steps_for_field
+from handlers.flow import STEPS_BY_NAME
 from storage.slack_threads import SlackCase
 
 if TYPE_CHECKING:
     from bot.background import Background
 
-_APP_ID_STEPS = frozenset(step.name for step in steps_for_field("app_id"))
-"""The questions an app ID answers (32 letters and digits, shaped like a SecretKey)."""
 log = logging.getLogger("esignbot.slack")
 THREAD_WAIT_TRIES = 15
 THREAD_WAIT_SECONDS = 0.1
@@ -146,6 +145,24 @@ def _level_pinned(name: str) -> logging.Logger:
     return logger
 
 
+class _TokenNotice(logging.Filter):
+    """Drops bolt's "As you gave `client` as well, `token` will be unused.": bolt reads
+    ``SLACK_BOT_TOKEN`` from the environment itself whenever no token is passed, so beside our
+    client (which holds that very token) it warned once per start and per worker, about
+    nothing. Only that sentence, by bolt's own text for it, is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _without_token_notice(logger: logging.Logger) -> logging.Logger:
+    if not any(isinstance(f, _TokenNotice) for f in logger.filters):
+        logger.addFilter(_TokenNotice())
+    return logger
+
+
 @dataclass(frozen=True, slots=True)
 class TurnResult:
     """One input applied, with the case read in the same worker call on either side of it:
@@ -184,7 +201,7 @@ class SlackPlatform:
             # ``read_request`` has checked the signature of every request that reaches bolt.
             request_verification_enabled=False,
             process_before_response=True,
-            logger=_level_pinned("esignbot.slack.bolt"),
+            logger=_without_token_notice(_level_pinned("esignbot.slack.bolt")),
         )
         self.offload = Offload("slack")
         self.delivery = SlackDelivery(self.client, dialogue.store, dialogue.default_lang, self.offload)
@@ -329,7 +346,7 @@ class SlackPlatform:
             group_dm=str(body.get("channel_name") or "").startswith("mpdm-"),
         )
         text = str(body.get("text") or "").strip()
-        if looks_like_secret(text):
+        if looks_like_secret(text, app_id_expected=expects_app_id("/" + text, None)):
             # Only Slack and we saw the command, but typed keys are never used: the form is
             # the one way in, so open it now.
             await ack()
@@ -391,7 +408,8 @@ class SlackPlatform:
         if not dm and thread_ts and known is not None and known.thread_ts is None:
             known = await self._thread_recorded(where.conversation, known)
         in_case = dm or (known is not None and thread_ts is not None and thread_ts == known.thread_ts)
-        app_id_open = known is not None and known.current_step in _APP_ID_STEPS and in_case
+        step = STEPS_BY_NAME.get(known.current_step or "") if known is not None and in_case else None
+        app_id_open = expects_app_id(self._addressed(text) or text, step)
         if not dm and looks_like_secret(text, app_id_expected=app_id_open):
             # Anyone in the channel saw it: not used, and its poster told privately to rotate.
             # (In a DM the dialogue itself decides: a SecretId with its key there is a check.)
@@ -664,9 +682,10 @@ def _check_tokens(bot_token: str, app_token: str | None, api_url: str) -> None:
         raise ConfigError("SLACK_API_URL must be an http(s) URL, e.g. https://slack.com/api/.")
 
 
-def slack_platform(settings: Settings, dialogue: Dialogue) -> SlackPlatform | None:
-    """Slack over HTTP for ``serve``: None when no SLACK_* token is set; a ConfigError naming
-    what is missing when only some are."""
+def slack_http_settings(settings: Settings) -> tuple[str, str] | None:
+    """The bot token and signing secret for Slack over HTTP: None when no SLACK_* token is set;
+    a ConfigError naming what is missing or wrong when only some are. Builds nothing, so
+    ``esignbot doctor`` asks it too."""
     bot_token = _secret(settings.slack_bot_token)
     signing_secret = _secret(settings.slack_signing_secret)
     app_token = _secret(settings.slack_app_token)
@@ -678,8 +697,17 @@ def slack_platform(settings: Settings, dialogue: Dialogue) -> SlackPlatform | No
         hint = " (or run `esignbot slack --socket` for Socket Mode)" if app_token and bot_token else ""
         raise ConfigError(f"Slack is only partly configured: set {' and '.join(missing)} "
                             f"to serve Slack over HTTP{hint}.")
-    assert bot_token is not None
+    assert bot_token is not None and signing_secret is not None
     _check_tokens(bot_token, app_token, settings.slack_api_url)
+    return bot_token, signing_secret
+
+
+def slack_platform(settings: Settings, dialogue: Dialogue) -> SlackPlatform | None:
+    """Slack over HTTP for ``serve`` when its settings are present (:func:`slack_http_settings`)."""
+    found = slack_http_settings(settings)
+    if found is None:
+        return None
+    bot_token, signing_secret = found
     return SlackPlatform(dialogue, bot_token=bot_token, api_url=settings.slack_api_url,
                          signing_secret=signing_secret)
 

@@ -9,12 +9,17 @@ and log line.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.catalogue import t
+from handlers.credentials.secret_shapes import (
+    MAX_KEY_CHARS,
+    secret_id_problem,
+    secret_key_problem,
+    typed,
+)
 
 KEYS_CALLBACK = "esign_keys"
 BLOCK_SECRET_ID = "secret_id"
@@ -22,9 +27,6 @@ BLOCK_SECRET_KEY = "secret_key"
 BLOCK_ENVIRONMENT = "environment"
 _ACTION = "value"
 ENVIRONMENTS = ("test", "prod")
-
-_SECRET_ID = re.compile(r"AKID[0-9A-Za-z]{32}")
-_SECRET_KEY = re.compile(r"[0-9A-Za-z]{32}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +77,13 @@ def keys_modal(target: KeysTarget, environment: str | None) -> dict[str, Any]:
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": t("slack.keys_intro", lang)}},
             {"type": "input", "block_id": BLOCK_SECRET_ID, "label": plain("slack.keys_secret_id"),
-             "element": {"type": "plain_text_input", "action_id": _ACTION, "max_length": 100,
-                         "placeholder": {"type": "plain_text", "text": "AKID…"}}},
+             "element": {"type": "plain_text_input", "action_id": _ACTION,
+                         "max_length": MAX_KEY_CHARS,
+                         "placeholder": {"type": "plain_text", "text": "AKID… / AK…"}}},
             {"type": "input", "block_id": BLOCK_SECRET_KEY, "label": plain("slack.keys_secret_key"),
              "hint": plain("slack.keys_secret_key_hint"),
-             "element": {"type": "plain_text_input", "action_id": _ACTION, "max_length": 100}},
+             "element": {"type": "plain_text_input", "action_id": _ACTION,
+                         "max_length": MAX_KEY_CHARS}},
             {"type": "input", "block_id": BLOCK_ENVIRONMENT, "label": plain("field.environment"),
              "element": select},
         ],
@@ -101,16 +105,15 @@ def read_submission(view: Mapping[str, Any], lang: str) -> tuple[KeysSubmission 
 
     The messages give lengths, never the values typed."""
     values = view.get("state", {}).get("values", {})
-    secret_id = _value(values, BLOCK_SECRET_ID)
-    secret_key = _value(values, BLOCK_SECRET_KEY)
+    secret_id = typed(_value(values, BLOCK_SECRET_ID))
+    secret_key = typed(_value(values, BLOCK_SECRET_KEY))
     environment = _value(values, BLOCK_ENVIRONMENT)
     errors: dict[str, str] = {}
-    if not _SECRET_ID.fullmatch(secret_id):
-        errors[BLOCK_SECRET_ID] = t("slack.keys_id_shape", lang, length=len(secret_id))
-    if _SECRET_ID.fullmatch(secret_key):
-        errors[BLOCK_SECRET_KEY] = t("slack.keys_key_is_id", lang)
-    elif not _SECRET_KEY.fullmatch(secret_key):
-        errors[BLOCK_SECRET_KEY] = t("slack.keys_key_shape", lang, length=len(secret_key))
+    # Only what cannot be a key is answered here; the check itself decides the rest.
+    for block, value, problem in ((BLOCK_SECRET_ID, secret_id, secret_id_problem(secret_id)),
+                                  (BLOCK_SECRET_KEY, secret_key, secret_key_problem(secret_key))):
+        if problem is not None:
+            errors[block] = t(problem, lang, length=len(value))
     if environment not in ENVIRONMENTS:
         errors[BLOCK_ENVIRONMENT] = t("err.choice", lang, options=" / ".join(
             t(f"opt.environment.{env}", lang) for env in ENVIRONMENTS))

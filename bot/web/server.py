@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import inspect
-import os
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol
@@ -93,18 +92,23 @@ def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Hook] = (),
               final_shutdown: Sequence[Hook] = (), *, probes: Mapping[str, Probe] | None = None,
               metrics: Metrics | None = None) -> Starlette:
     """The Starlette app serving every platform's routes, ``/healthz`` (200 when every probe
-    passes, 503 naming what failed; ``bot/web/health.py``) and, with ``metrics``, ``/metrics``;
-    every request is logged once (``bot/web/access_log.py``). Its lifespan is :func:`running`."""
+    passes, 503 naming what failed), ``/livez`` (200 while the event loop answers; both in
+    ``bot/web/health.py``) and, with ``metrics``, ``/metrics``; every request is logged once
+    (``bot/web/access_log.py``). Its lifespan is :func:`running`."""
     health = HealthCheck(probes or {})
 
     async def healthz(request: Request) -> JSONResponse:
+        # With ``serve --workers N`` each request reaches one worker, and its checks are that
+        # worker's own (its scheduler, its file-building child) plus the shared database; which
+        # worker answered is in the access log line (``worker``), not in the body.
         ok, checks = await health.run()
-        # "worker": which process answered. With ``serve --workers N`` each request reaches one
-        # worker, and its checks are that worker's own (its scheduler, its file-building child)
-        # plus the shared database.
         return JSONResponse({"ok": ok, "platforms": [p.name for p in platforms],
-                             "worker": os.getpid(), "checks": checks},
-                            status_code=200 if ok else 503)
+                             "checks": checks}, status_code=200 if ok else 503)
+
+    async def livez(request: Request) -> JSONResponse:
+        # Answered on the event loop, so only while it runs; no probe, file or thread is
+        # touched, so it costs microseconds and a full disk cannot fail it (bot/web/health.py).
+        return JSONResponse({"ok": True})
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -116,7 +120,8 @@ def build_app(platforms: Sequence[Platform], extra_startup: Sequence[Hook] = (),
         body = await asyncio.to_thread(metrics.render)  # reads SQLite: not on the event loop
         return Response(body, media_type=CONTENT_TYPE)
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]),
+                               Route("/livez", livez, methods=["GET"])]
     if metrics is not None:
         routes.append(Route("/metrics", scrape, methods=["GET"]))
     platform_paths: dict[str, str] = {}

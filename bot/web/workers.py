@@ -23,13 +23,20 @@ ids (``events``), reminders (``waits.last_reminded_on``), outbox rows (``claimed
 with two ``serve`` workers, ``tests/bot/web/test_workers.py``), and no election is needed that
 could itself be lost when the elected worker dies. The migrations run once, in the parent,
 before any worker starts.
+
+What must be added up across workers — the counts of ``/metrics`` — goes through a directory
+the parent makes for this run alone (:func:`metrics_directory`) and removes when it ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +49,7 @@ from bot.files.process import FileBuilderProcess
 from bot.mail.watch import MailConfigError
 from bot.settings import ConfigError, Settings, load_settings
 from bot.web.connections import connection_cap, limited_http
-from bot.web.metrics import Metrics
+from bot.web.metrics import SHARED_DIRECTORY, Metrics, process_alive
 from bot.web.server import build_app
 from bot.wiring import build_dialogue, configured_platforms
 from storage import CaseStore
@@ -91,7 +98,8 @@ def assemble(settings: Settings, db: Path | None) -> Assembled:
         dialogue.store.close()
         raise NothingToServe
     return Assembled(build_app(platforms, extra_startup=work.starts, extra_shutdown=work.stops,
-                               final_shutdown=work.finals, probes=work.probes, metrics=metrics),
+                               final_shutdown=[*work.finals, metrics.close], probes=work.probes,
+                               metrics=metrics),
                      level, dialogue.store)
 
 
@@ -125,6 +133,32 @@ def __getattr__(name: str) -> type[HttpToolsProtocol]:
     raise AttributeError(name)
 
 
+METRICS_PREFIX = "esignbot-metrics-"
+
+
+@contextlib.contextmanager
+def metrics_directory() -> Iterator[Path]:
+    """A new directory, readable by this user only, for the workers' counts
+    (``PROMETHEUS_MULTIPROC_DIR``), removed when ``serve`` ends.
+
+    Why new for each run and never one named in the settings: files left by an earlier run (or
+    by another ``serve`` on the same machine) would be added to this one's counts. Its name
+    carries the parent's process id, so a directory left by a ``serve`` killed before it could
+    clean up (SIGKILL) is removed by the next start once that process is gone. In the system's
+    temporary folder (``$TMPDIR``; systemd's ``PrivateTmp`` gives the service its own)."""
+    parent = Path(tempfile.gettempdir())
+    for old in parent.glob(METRICS_PREFIX + "*"):
+        owner = old.name.removeprefix(METRICS_PREFIX).split("-", 1)[0]
+        with contextlib.suppress(OSError, ValueError):
+            if old.stat().st_uid == os.getuid() and not process_alive(int(owner)):
+                shutil.rmtree(old)
+    made = Path(tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-", dir=parent))
+    try:
+        yield made
+    finally:
+        shutil.rmtree(made, ignore_errors=True)
+
+
 def run_workers(settings: Settings, *, db: Path | None, host: str, port: int, workers: int,
                 level: str) -> None:
     """``workers`` uvicorn workers on one socket, supervised by this process until SIGTERM.
@@ -136,6 +170,9 @@ def run_workers(settings: Settings, *, db: Path | None, host: str, port: int, wo
 
     # The workers are spawned from settings: the database this command was given goes with them.
     os.environ["ESIGNBOT_DB"] = str((db or settings.esignbot_db).resolve())
-    uvicorn.run("bot.web.workers:app", factory=True, workers=workers, host=host, port=port,
-                log_config=None, log_level=level.lower(), access_log=False,
-                http="bot.web.workers:LimitedHttp")
+    with metrics_directory() as shared:
+        # Read by prometheus-client when a worker imports it: set before any worker starts.
+        os.environ[SHARED_DIRECTORY] = str(shared)
+        uvicorn.run("bot.web.workers:app", factory=True, workers=workers, host=host, port=port,
+                    log_config=None, log_level=level.lower(), access_log=False,
+                    http="bot.web.workers:LimitedHttp")

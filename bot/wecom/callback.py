@@ -17,7 +17,8 @@ How a callback is handled, and why:
 * The app belongs to one corp, and the corp's members share one case (``wecom:<corp id>``).
   Each person talks to the app in a private chat, so a case's replies are sent to every member
   who has messaged the app for it (``storage.wecom``), except replies meant only for the person
-  who acted. Personal data is masked in what members see (``Inbound.private`` is False).
+  who acted. Personal data is masked in what members see (``Inbound.private`` is False);
+  only the member who gave it, or an admin, receives it in full (``handlers/privacy.py``).
 * A SecretKey may be typed only here, in a member's one-to-one chat with the app:
   ``检查 <SecretId> <SecretKey>`` is taken out before the dialogue (its text is never stored or
   logged) and checked off the callback path; the result goes to every member.
@@ -29,6 +30,7 @@ import asyncio
 import base64
 import binascii
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -43,13 +45,15 @@ from starlette.routing import BaseRoute, Route
 from bot.credentials.checker import check_for_case
 from bot.names import NameCache
 from bot.settings import ConfigError, Settings
+from bot.wecom import freshness
 from bot.wecom.client import WeComApi, WeComApiError
 from bot.wecom.inbound import MAX_BODY_BYTES, CallbackCrypto, CallbackRejected, WeComMessage
 from bot.wecom.render import Outgoing, action_from_key, file_message, render, text_messages
 from handlers import Dialogue, Inbound, Reply
 from handlers.catalogue import t
 from handlers.commands import Command, parse_command
-from handlers.credentials.report import find_credentials
+from handlers.credentials.secret_shapes import find_credentials
+from handlers.dialogue import Outcome
 from handlers.shapes import reply_row
 from handlers.turn import Later, parse_environment
 from storage import StoreTransaction
@@ -62,6 +66,10 @@ PATH = "/wecom/callback"
 _IMAGE_SUFFIX = {"image/png": ".png", "image/jpeg": ".jpg"}
 _REPEAT_WINDOW_S = 1800
 """WeCom's duplicate check window for outbox deliveries (its default; a lease is 5 minutes)."""
+_DOWNLOAD_THREADS = 16
+"""Pictures downloading at once (each has a whole-file deadline; a thread waits on a socket)."""
+_DOWNLOADS_PER_MEMBER = 2
+"""Pictures one member may have downloading at once; a third is refused until one is done."""
 _NAME_TIMEOUT_S = 1.5
 """How long a name lookup may take before the input goes ahead under the UserID (WeCom waits
 5 s for the callback)."""
@@ -142,6 +150,10 @@ class WeComPlatform:
         self.api = api
         self._turns = ThreadPoolExecutor(4, thread_name_prefix="wecom-turn")
         self._slow = ThreadPoolExecutor(4, thread_name_prefix="wecom-slow")
+        self._downloads = ThreadPoolExecutor(_DOWNLOAD_THREADS, thread_name_prefix="wecom-download")
+        self._downloading: dict[str, int] = {}
+        """Pictures each member has downloading now (``_accept_image``)."""
+        self._downloading_lock = threading.Lock()
         self._outbox = ThreadPoolExecutor(1, thread_name_prefix="wecom-send")
         self._names = NameCache()
         self._waiting = False
@@ -160,7 +172,7 @@ class WeComPlatform:
     async def shutdown(self) -> None:
         """Finish what was accepted: commits, then slow work, then the messages it produced."""
         def drain() -> None:
-            for pool in (self._turns, self._slow, self._outbox):
+            for pool in (self._turns, self._downloads, self._slow, self._outbox):
                 pool.shutdown(wait=True)
         await asyncio.to_thread(drain)
 
@@ -198,6 +210,8 @@ class WeComPlatform:
             return PlainTextResponse("body too large", status_code=413)
         try:
             message = self.crypto.open(params, body)
+            now = self.dialogue.clock().timestamp()
+            stamp = freshness.check_fresh(params, now)  # too old or from the future: 403
         except CallbackRejected as rejected:
             log.warning("WeCom callback refused: %s", rejected.reason)
             return PlainTextResponse(rejected.reason, status_code=rejected.status)
@@ -205,14 +219,90 @@ class WeComPlatform:
             log.warning("WeCom callback for agent %s refused (this app is %s)",
                         message.agent_id, self.agent_id)
             return PlainTextResponse("another app", status_code=403)
+        keys = freshness.replay_keys(params, message)
+        if await asyncio.to_thread(self._seen, keys, now):
+            # WeCom's own retry looks the same: 200 and nothing applied (bot/wecom/freshness.py).
+            log.info("WeCom callback seen before: not applied again")
+            self._count_duplicate(message)
+            return Response(status_code=200)
         await self._learn_name(message.user_id)
         if message.kind == "image":
-            # Downloading the picture may take longer than WeCom waits: answer now.
-            self._slow.submit(self._safely, self._image, message)
+            # Downloading the picture may take longer than WeCom waits: answer now, and never
+            # in a pool other members' work waits for (see ``_accept_image``).
+            await asyncio.to_thread(self._remember, keys, stamp, now)
+            self._accept_image(message)
         else:
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self._turns, self._safely, self._handle, message)
+            # Only once the turn is committed: a crash before it leaves WeCom's retry welcome.
+            await asyncio.to_thread(self._remember, keys, stamp, now)
         return Response(status_code=200)
+
+    # -- replays (bot/wecom/freshness.py) -------------------------------------------------
+    def _seen(self, keys: list[str], now: float) -> bool:
+        """A replay within the window. A failed read lets the callback through: the dialogue
+        still drops a message id it has applied, and a 500 would make WeCom retry."""
+        try:
+            with self.dialogue.store.snapshot() as tx:
+                return wecom_store.callback_seen(tx, keys, int(now))
+        except Exception as problem:  # e.g. the database not writable: /healthz says so
+            log.warning("WeCom replay record could not be read: %s", type(problem).__name__)
+            return False
+
+    def _remember(self, keys: list[str], stamp: int, now: float) -> None:
+        try:
+            with self.dialogue.store.transaction() as tx:
+                wecom_store.remember_callback(tx, keys, int(now), freshness.expiry(stamp, now))
+        except Exception as problem:
+            log.warning("WeCom replay record could not be written: %s", type(problem).__name__)
+
+    def _count_duplicate(self, message: WeComMessage) -> None:
+        """A replay counts as a duplicate turn for the metrics, as the dialogue counts a retry."""
+        inbound = Inbound(platform="wecom", conversation=self.conversation,
+                          user_id=message.user_id, event_id=message.event_id)
+        for observer in self.dialogue.observers:
+            observer(inbound, Outcome([], status="duplicate"))
+
+    # -- pictures: their own threads ----------------------------------------------------------
+    def _accept_image(self, message: WeComMessage) -> None:
+        """Download a picture in the download pool, at most :data:`_DOWNLOADS_PER_MEMBER` at a
+        time per member (more are refused with a sentence, at once).
+
+        Why a pool of its own: downloads shared the slow pool (four threads) with the key checks
+        and the dialogue's later work, so four pictures whose ``media/get`` dripped a byte every
+        2 s held all four threads and delayed another member's picture and key check by 130 s.
+        Each download now has a whole-file deadline (``WeComApi.download``), and the per-member
+        cap keeps one member's slow pictures from filling even this pool."""
+        with self._downloading_lock:
+            busy = self._downloading.get(message.user_id, 0)
+            if busy >= _DOWNLOADS_PER_MEMBER:
+                refused = True
+            else:
+                refused = False
+                self._downloading[message.user_id] = busy + 1
+        if refused:
+            lang = self._lang_safely()
+            self._post([Reply(kind="error", text=t("wecom.image_busy", lang), private=True)],
+                       Audience(message.user_id, None, lang))
+            return
+        self._downloads.submit(self._safely, self._download_then_apply, message)
+
+    def _download_then_apply(self, message: WeComMessage) -> None:
+        try:
+            self._image(message)
+        finally:
+            with self._downloading_lock:
+                left = self._downloading.get(message.user_id, 1) - 1
+                if left > 0:
+                    self._downloading[message.user_id] = left
+                else:
+                    self._downloading.pop(message.user_id, None)
+
+    def _lang_safely(self) -> str:
+        try:
+            return self._lang()
+        except Exception:  # the refusal must not fail on a busy database
+            return self.dialogue.default_lang
 
     async def _learn_name(self, user_id: str) -> None:
         """Look the member's name up (once an hour) before their input is applied, so each
@@ -271,7 +361,7 @@ class WeComPlatform:
                         slow_inline=False)
 
     def _image(self, message: WeComMessage) -> None:
-        """Download a picture a member sent and give it to the dialogue (a slow-pool job)."""
+        """Download a picture a member sent and give it to the dialogue (a download-pool job)."""
         try:
             media = self.api.download(message.media_id)
         except WeComApiError as problem:
@@ -466,9 +556,21 @@ class WeComPlatform:
             log.warning("WeCom card update failed (errcode %s)", problem.code)
 
 
-def wecom_platform(settings: Settings, dialogue: Dialogue) -> WeComPlatform | None:
-    """The WeCom app when its settings are present; None when none are; a ConfigError naming
-    what is missing or wrong when it is half configured."""
+@dataclass(frozen=True, slots=True)
+class WeComSettings:
+    """The WeCom app's settings, checked: what ``serve`` and ``esignbot doctor`` both read."""
+
+    corp_id: str
+    agent_id: int
+    secret: str
+    token: str
+    aes_key: str
+    api_url: str
+
+
+def wecom_settings(settings: Settings) -> WeComSettings | None:
+    """The WeCom app's settings when present; None when none are; a ConfigError naming what is
+    missing or wrong when it is half configured. Builds nothing, so the doctor can ask too."""
     def secret(value: Any) -> str:
         return value.get_secret_value().strip() if value is not None else ""
 
@@ -484,7 +586,7 @@ def wecom_platform(settings: Settings, dialogue: Dialogue) -> WeComPlatform | No
         return None
     if missing:
         raise ConfigError(f"WeCom is only partly configured: set {', '.join(missing)} too "
-                          "(see manifests/wecom.md), or unset the other WECOM_* settings.")
+                          "(steps: `esignbot guide wecom-app`), or unset the other WECOM_* settings.")
     if not values["WECOM_AGENT_ID"].isdigit():
         raise ConfigError("WECOM_AGENT_ID must be the app's AgentId, a number such as 1000002.")
     try:
@@ -498,12 +600,20 @@ def wecom_platform(settings: Settings, dialogue: Dialogue) -> WeComPlatform | No
     api_url = settings.wecom_api_url.strip()
     if not api_url.startswith(("https://", "http://")):
         raise ConfigError("WECOM_API_URL must be an http(s) URL, e.g. https://qyapi.weixin.qq.com/cgi-bin/.")
-    corp_id = values["WECOM_CORP_ID"]
-    agent_id = int(values["WECOM_AGENT_ID"])
+    return WeComSettings(values["WECOM_CORP_ID"], int(values["WECOM_AGENT_ID"]),
+                         values["WECOM_SECRET"], values["WECOM_TOKEN"], values["WECOM_AES_KEY"],
+                         api_url)
+
+
+def wecom_platform(settings: Settings, dialogue: Dialogue) -> WeComPlatform | None:
+    """The WeCom app when its settings are present (:func:`wecom_settings`), else None."""
+    found = wecom_settings(settings)
+    if found is None:
+        return None
     return WeComPlatform(
         dialogue,
-        corp_id=corp_id,
-        agent_id=agent_id,
-        crypto=CallbackCrypto(values["WECOM_TOKEN"], values["WECOM_AES_KEY"], corp_id),
-        api=WeComApi(corp_id, agent_id, values["WECOM_SECRET"], api_url),
+        corp_id=found.corp_id,
+        agent_id=found.agent_id,
+        crypto=CallbackCrypto(found.token, found.aes_key, found.corp_id),
+        api=WeComApi(found.corp_id, found.agent_id, found.secret, found.api_url),
     )

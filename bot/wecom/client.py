@@ -15,11 +15,13 @@ import json
 import logging
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
 import requests
+from urllib3.exceptions import HTTPError
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.work import WeChatClient
 
@@ -30,6 +32,8 @@ from handlers import InboundFile
 log = logging.getLogger("esignbot.wecom")
 
 DEFAULT_TIMEOUT_S = 10.0
+DOWNLOAD_DEADLINE_S = 60.0
+"""The longest a picture may take to arrive whole from ``media/get``: 10 MB at 170 KB/s."""
 _FILENAME = re.compile(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)\"?", re.IGNORECASE)
 
 
@@ -138,6 +142,19 @@ def _error_in(response: requests.Response) -> int | None:
     return code or -1
 
 
+def _as_they_arrive(response: requests.Response) -> Iterator[bytes]:
+    """The body's bytes as they come off the socket, a chunk of at most ``CHUNK_BYTES`` per
+    read.
+
+    Why not ``iter_content(CHUNK_BYTES)``: it reads through a buffered file that returns only
+    once the whole chunk is there, so a body dripping a byte every two seconds gave its first
+    64 KB after 36 hours, and no deadline between chunks could ever be checked. ``read1``
+    returns whatever one read brought (each read bounded by the client's timeout), so
+    :class:`~bot.uploads.Receiving` sees the time after every few bytes."""
+    while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
+        yield chunk
+
+
 def _errcode(problem: WeChatClientException) -> int | None:
     try:
         return int(problem.errcode)
@@ -183,12 +200,14 @@ class WeComApi:
         )
         return str(result["media_id"])
 
-    def download(self, media_id: str) -> Media:
+    def download(self, media_id: str, *, deadline_s: float = DOWNLOAD_DEADLINE_S) -> Media:
         """``media/get``: the whole file a member sent, streamed. A JSON answer is WeCom's error.
 
         Why not wechatpy's ``get``: it reads ``response.content`` whole, however large, before
         looking at it; here the body is read in chunks, never more than the upload limit + 1
-        byte kept, and checked against its Content-Length (``bot.uploads``)."""
+        byte kept, and checked against its Content-Length (``bot.uploads``). The whole file must
+        arrive within ``deadline_s`` (a file still dripping then is refused as incomplete), each
+        read within the client's timeout."""
         for attempt in range(2):
             token = self._call("gettoken", lambda: self._client.access_token)
             try:
@@ -210,9 +229,10 @@ class WeComApi:
                 name = unquote(found.group(1).strip()) if found else None
                 mime = (response.headers.get("Content-Type") or "").split(";")[0].strip() or None
                 receiving = Receiving(name or "upload", mime,
-                                      declared=[declared_length(response.headers)])
-                received = receive(receiving, response.iter_content(CHUNK_BYTES),
-                                   (requests.RequestException, OSError))
+                                      declared=[declared_length(response.headers)],
+                                      deadline_s=deadline_s)
+                received = receive(receiving, _as_they_arrive(response),
+                                   (requests.RequestException, OSError, HTTPError))
                 return Media(received=received, mime=mime, name=name)
         raise WeComApiError("media/get", None)
 

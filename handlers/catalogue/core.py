@@ -145,8 +145,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Joint debugging (test) and production are two isolated environments: a callback address, an API key and an app ID work only in the environment they were made in. The test enterprise, test app ID and test keys all come from the E-Sign console's 应用集成 > 测试联调 (docs: https://cloud.tencent.com/document/product/1323/83102).",
     ),
     "intro.test_route": (
-        "今天的控制台路线：在 应用集成 > 测试联调 扫码创建测试企业、创建测试应用、复制应用号、获取密钥，几分钟完成，不需要对公打款、补充实名或应用号审核。指引路线：和正式环境一样走对公打款、实名审核和 Excel 邮件申请（客户经理另有安排时选它）。",
-        "Today's console route: in 应用集成 > 测试联调, scan to create the test enterprise, create the test app, copy its app ID and get its keys, in minutes, with no bank transfer, real-name review or app-ID review. The guide's route: bank transfer, real-name review and the Excel by email, as for production (choose it if your account manager arranged it).",
+        "今天的控制台路线：在 应用集成 > 测试联调 扫码创建测试企业、创建测试应用、复制应用号、获取密钥，几分钟完成，不需要对公打款、补充实名或应用号审核。指引路线（测试账号申请，https://cloud.tencent.com/document/product/1420/53857）：发邮件写明应用名称、应用简介、应用类型，测试账号通过邮件发回；同样不需要对公打款、补充实名或 Excel。",
+        "Today's console route: in 应用集成 > 测试联调, scan to create the test enterprise, create the test app, copy its app ID and get its keys, in minutes, with no bank transfer, real-name review or app-ID review. The guide's route (测试账号申请, https://cloud.tencent.com/document/product/1420/53857): an email giving the app's name, description and type; the test account comes back by email, again with no bank transfer, real-name review or Excel.",
     ),
     "intro.test_enterprise": (
         "创建测试企业：电子签控制台 > 应用集成 > 测试联调，用微信扫码，在小程序中完成指定测试企业的认证（点「下一步」）。扫码的人会成为测试企业的管理员，所以请让负责联调的同事来扫。测试企业不需要对公打款，也不需要补充实名。文档：https://cloud.tencent.com/document/product/1323/83102",
@@ -177,8 +177,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The guide's application form needs the main account's UIN (console > 账号信息: https://console.cloud.tencent.com/developer).",
     ),
     "intro.realname_route": (
-        "完成对公打款认证后，还要在腾讯电子签完成补充实名认证，审核需 1–3 个工作日，结果通过邮件通知。线上：登录腾讯电子签官网（https://ess.tencent.cn/）> 企业信息 > 立即认证。线下：把材料发到 " + CONTACT + "（或交给客户经理）。",
-        "After bank-transfer verification, E-Sign needs a supplementary real-name verification; the review takes 1–3 working days and the result comes by email. Online: log in at the E-Sign site (https://ess.tencent.cn/) > 企业信息 > 立即认证. Offline: email the materials to " + CONTACT + " (or give them to your account manager).",
+        "完成对公打款认证后，还要在腾讯电子签完成补充实名认证，审核需 1–3 个工作日，结果通过邮件通知。线上：登录腾讯电子签官网（https://ess.tencent.cn/）> 企业信息 > 立即认证。线下：把材料发到 " + CONTACT + "（或交给客户经理）。\n"
+        "今天第一次登录电子签控制台是「企业账号激活」（https://cloud.tencent.com/document/product/1420/58760）：确认企业名称，设置超级管理员（姓名、身份证号、手机号），再选择法定代表人授权（统一社会信用代码、法人姓名、身份证号、手机号）或上传签字并加盖公章的超级管理员授权书（JPG/PNG/PDF，8 MB 以内，1–3 个工作日审核）完成授权；超级管理员随后通过短信和人脸核身激活（https://cloud.tencent.com/document/product/1420/58761）。",
+        "After bank-transfer verification, E-Sign needs a supplementary real-name verification; the review takes 1–3 working days and the result comes by email. Online: log in at the E-Sign site (https://ess.tencent.cn/) > 企业信息 > 立即认证. Offline: email the materials to " + CONTACT + " (or give them to your account manager).\n"
+        "Today the first login at the E-Sign console is an activation (企业账号激活, https://cloud.tencent.com/document/product/1420/58760): confirm the enterprise name, name a super administrator (name, resident ID number, mobile), and authorise them either by the legal representative (USCC, the legal representative's name, ID number and mobile) or by uploading the super administrator authorisation letter, signed and sealed (JPG/PNG/PDF, at most 8 MB; reviewed in 1–3 working days). The super administrator then activates by SMS and face verification (https://cloud.tencent.com/document/product/1420/58761).",
     ),
     "intro.org_type": (
         "线下认证需要的材料取决于组织类型，我会逐项收集并校验。",
@@ -234,8 +236,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Console route: no bank transfer, no real-name review and no app-ID review.",
     ),
     "note.test_route.email": (
-        "好的，测试环境也按指引走：对公打款、补充实名，再用 Excel 邮件申请测试应用号。",
-        "The guide's route for the test case too: bank transfer, real-name review, then the Excel by email for the test app ID.",
+        "好的，按指引申请测试账号：先记下企业名称和应用的名称、类型、简介，然后发邮件申请。",
+        "The guide's test account: the enterprise's name and the app's name, type and description first, then the email asking for it.",
     ),
     "note.test_enterprise.not_yet": (
         "按上面的步骤扫码创建，完成后回来选「已创建并完成认证」。",
@@ -312,7 +314,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "err.uscc_length": ("统一社会信用代码应为 18 位，你输入了 {length} 位。", "A unified social credit code has 18 characters; you typed {length}."),
     "err.uscc_chars": ("统一社会信用代码只含数字和大写字母（不含 I、O、Z、S、V）。", "A unified social credit code has only digits and capital letters (no I, O, Z, S, V)."),
     "err.uscc_check": ("统一社会信用代码的校验位不对，请对照营业执照逐位核对。", "The check character of that unified social credit code is wrong; compare it with the licence character by character."),
-    "err.uscc_invalid": ("这不是有效的统一社会信用代码（登记管理部门代码或内含的组织机构代码不对）。", "That is not a valid unified social credit code (its registration authority or embedded organisation code is wrong)."),
+    "err.uscc_region": ("统一社会信用代码第 3–8 位是登记机关的行政区划码，只含数字；你输入的是 {region}，请对照营业执照逐位核对。", "Characters 3–8 of a unified social credit code are the registering office's region code, digits only; you typed {region}. Compare it with the licence character by character."),
+    "warn.uscc_authority": ("⚠ 已保存，但请再核对一下：第 1–2 位「{authority}{category}」不在我们所知的 GB 32100 登记管理部门和机构类别表中（校验位是对的）。如与营业执照或证书一致，就不用改。", "⚠ Saved, but please double-check it: characters 1–2, “{authority}{category}”, are not in the GB 32100 table of registration authorities and categories we know (the check character is right). If they match the licence or certificate, nothing needs changing."),
     "err.uscc_or_reg": ("请输入 18 位统一社会信用代码或 15 位营业执照注册号。", "Type the 18-character unified social credit code or the 15-digit registration number."),
     "err.org_code_length": ("组织机构代码应为 9 位（8 位本体 + 1 位校验码），你输入了 {length} 位。", "An organisation code has 9 characters (8 plus a check character); you typed {length}."),
     "err.org_code_chars": ("组织机构代码由数字和大写字母组成，最后一位是数字或 X。", "An organisation code has digits and capital letters, ending in a digit or X."),
@@ -321,7 +324,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "err.ric_chars": ("身份证号前 17 位是数字，最后一位是数字或 X。", "A resident ID number has 17 digits and ends in a digit or X."),
     "err.ric_birth": ("身份证号里的出生日期不存在。", "The birth date inside that resident ID number does not exist."),
     "err.ric_check": ("身份证号的校验位不对，请逐位核对。", "The check character of that resident ID number is wrong; check it digit by digit."),
-    "err.ric_invalid": ("这不是有效的身份证号（地区码不对）。", "That is not a valid resident ID number (its region code is wrong)."),
+    "err.ric_region": ("身份证号的前 2 位是省级地区码，{province} 不是任何省、自治区、直辖市或特别行政区的代码，请逐位核对。", "The first 2 digits of a resident ID number are its province code, and {province} is no province, region or municipality; check it digit by digit."),
+    "warn.ric_region": ("⚠ 已保存，但请再核对一下：身份证号的地区码（前 6 位）不在我们所带的行政区划代码表中（省份和校验位是对的）。如与身份证一致，就不用改。", "⚠ Saved, but please double-check it: the region code of that resident ID number (its first 6 digits) is not in the table of region codes we carry (its province and check character are right). If it matches the ID card, nothing needs changing."),
+    "err.unchecked": ("这个答案暂时无法核对，所以没有保存。请再试一次；如果一直这样，请告诉管理员。", "That answer could not be checked just now, so nothing was saved. Please try again; if it keeps happening, tell an admin."),
     "err.uscc_org_code": ("统一社会信用代码第 9–17 位是组织机构代码，{org_code} 的校验码不对（GB 11714），请对照营业执照逐位核对。", "Characters 9–17 of a unified social credit code are its organisation code, and the check character of {org_code} is wrong (GB 11714); compare it with the licence character by character."),
     "err.ric_birth_future": ("身份证号里的出生日期 {birth} 晚于今天（{today}），请逐位核对。", "The birth date inside that resident ID number, {birth}, is after today ({today}); check it digit by digit."),
     "err.org_code_is_uscc": ("这是 18 位的统一社会信用代码；这里要的是其中的组织机构代码 {dashed}（也可以输入 {plain}），请输入它。", "That is an 18-character unified social credit code; this question wants the organisation code inside it, {dashed} (or {plain}): type that."),
@@ -331,6 +336,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "err.institution_cert": ("事业单位法人证书号应为 6–24 位数字或字母。", "A public institution certificate number has 6–24 digits or letters."),
     "err.phone": ("请输入中国大陆手机号（如 13812345678）或带区号的固话（如 010-12345678，可加分机 010-12345678-123）。", "Type a mainland mobile number (e.g. 13812345678) or a landline with area code (e.g. 010-12345678, extension as 010-12345678-123)."),
     "err.email": ("这不是有效的邮箱地址，例如 ops@example.com。", "That is not a valid email address, e.g. ops@example.com."),
+    "err.email_ascii": ("邮箱地址只能用英文字母、数字和 . _ - + 等 ASCII 字符，「{char}」（{code}）不行；中文域名请写成 xn-- 开头的形式。", "An email address may use only ASCII letters, digits and characters such as . _ - +; “{char}” ({code}) is not one. Write a Chinese domain in its xn-- form."),
     "err.app_id": ("应用号是 32 位字母和数字，你输入了 {length} 个字符。", "An app ID is 32 letters and digits; you typed {length} characters."),
     "err.choice": ("请回复选项编号或名称：{options}", "Reply with an option's number or name: {options}"),
     "err.multi_choice": ("「{item}」不在列表中。请回复编号或名称，用逗号分隔：{options}", "'{item}' is not on the list. Reply with numbers or names separated by commas: {options}"),
@@ -338,6 +344,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "err.whitelist_unknown": ("「{item}」既不在列表中，也不是电子签 SDK 里的接口名。请回复编号或接口名，用逗号分隔：{options}", "'{item}' is neither on the list nor an interface of the E-Sign SDK. Reply with numbers or interface names separated by commas: {options}"),
     "err.need_image": ("这个问题需要上传图片。在终端里请输入图片文件的路径。", "This question needs an image upload. In the terminal, type the image file's path."),
     "err.image_type": ("只接受 JPEG 或 PNG 图片。", "Only JPEG or PNG images are accepted."),
+    "err.image_corrupt": ("这张图片不完整或已损坏（读不到结尾），所以没有保存。请重新拍照或导出后再发送。", "That image is incomplete or damaged (it cannot be read to its end), so nothing was saved. Take or export it again and send it again."),
+    "err.image_pixels": ("图片像素太多（超过约 {max} 百万像素），没有保存。请缩小后再发送。", "The image has too many pixels (more than about {max} million), so nothing was saved. Scale it down and send it again."),
     "err.image_size": ("图片太大：{size} MB，最多 {max} MB。", "The image is too large: {size} MB, at most {max} MB."),
     "err.image_empty": ("图片文件是空的。", "The image file is empty."),
     "err.image_over_limit": ("图片太大：超过 {max} MB。", "The image is too large: more than {max} MB."),
@@ -470,7 +478,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     # -- console (issue 18) -----------------------------------------------------------------
     "console.quit_saved": ("已保存；再次运行同样的命令即可继续。", "Saved; run the same command to continue."),
     "console.key_cancelled": ("没有收到 SecretKey，已取消检查。", "No SecretKey received; the check is cancelled."),
-    "console.secret_id_again": ("这不是 SecretId：它以 AKID 开头，后面是 32 个字母或数字。请再输入一次（还可以试 {left} 次），直接回车取消。", "That is not a SecretId: it is AKID followed by 32 letters and digits. Type it again ({left} more tries left), or press Enter to cancel."),
+    "console.secret_id_again": ("{why} 请再输入一次（还可以试 {left} 次），直接回车取消。", "{why} Type it again ({left} more tries left), or press Enter to cancel."),
     "console.checking": ("正在检查 {secret_id}，可能需要几秒钟……", "Checking {secret_id}; this may take a few seconds…"),
     "console.out_unwritable": ("无法把 {name} 写到文件夹 {folder}：{why}。回答已保存；修正 --out 后输入「表格」或「材料」即可再取得文件。", "Could not write {name} to the folder {folder}: {why}. Your answers are saved; fix --out, then type 'excel' or 'materials' to get the file again."),
     "console.why_not_folder": ("它（或它上面的某一级）是文件，不是文件夹", "it, or a folder above it, is a file rather than a folder"),
@@ -478,4 +486,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "console.why_full": ("磁盘已满", "the disk is full"),
     "console.why_other": ("系统错误 {error}", "system error {error}"),
     "console.file_not_found": ("找不到文件：{path}", "File not found: {path}"),
+    # -- issue 26: the test account by email (1420/53857), a finished case ------------------
+    "stage.1.test_email": ("第 1 步：测试账号（邮件申请，不需要腾讯云企业认证）", "Stage 1: the test account (asked for by email; no Tencent Cloud verification needed)"),
+    "stage.2.test_email": ("第 2 步：补充实名认证（测试账号不需要）", "Stage 2: supplementary real-name verification (not needed for a test account)"),
+    "q.test_account": ("测试账号申请进行到哪一步了？", "Where are you with the test account request?"),
+    "intro.test_account": (
+        "申请测试账号（文档：https://cloud.tencent.com/document/product/1420/53857）：发邮件到 " + CONTACT + "（或告诉商务），写明应用名称、应用简介、应用类型，例如：\n应用名称：XX_test\n应用简介：XX测试专用\n应用类型：PC Web\n测试账号和应用号会通过邮件发回。",
+        "Asking for a test account (docs: https://cloud.tencent.com/document/product/1420/53857): email " + CONTACT + " (or tell your business contact) with the app's name, description and type, for example:\n应用名称：XX_test\n应用简介：XX测试专用\n应用类型：PC Web\nThe test account and its app ID come back by email.",
+    ),
+    "note.test_account.not_sent": ("发出邮件后回来选「已发送，等待审核」。", "When the email is sent, come back and choose 'sent, waiting for the review'."),
+    "err.start_finished": (
+        "{wanted}的案例 #{case_id} 已经完成：{enterprise}，应用号 {app_id}。没有另开新案例。要改答案用「修改」，「状态」查看全部；确实要重来，先「取消」再「开始」。",
+        "Case #{case_id} for {wanted} is already finished: {enterprise}, app ID {app_id}. No new case was opened. Change an answer with 'edit'; 'status' shows everything; to really start over, 'cancel' first, then 'start'.",
+    ),
 }

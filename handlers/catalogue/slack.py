@@ -60,18 +60,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Slack 的输入框不会隐藏字符，输入时请留意屏幕周围。",
         "Slack's text boxes do not hide what you type; mind who can see your screen.",
     ),
-    "slack.keys_id_shape": (
-        "SecretId 以 AKID 开头，共 36 位字母和数字；你输入了 {length} 个字符。",
-        "A SecretId starts with AKID and has 36 letters and digits; you typed {length} characters.",
-    ),
-    "slack.keys_key_shape": (
-        "SecretKey 是 32 位字母和数字；你输入了 {length} 个字符。",
-        "A SecretKey has 32 letters and digits; you typed {length} characters.",
-    ),
-    "slack.keys_key_is_id": (
-        "这里填的是 SecretId，请填入对应的 SecretKey。",
-        "That is a SecretId; type the matching SecretKey here.",
-    ),
     "slack.keys_button": ("🔒 私密输入密钥", "🔒 Enter the keys privately"),
     "slack.keys_checking": (
         "正在检查密钥，结果会发到案例的话题里。",

@@ -23,6 +23,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "I can read text, pictures and card buttons, but not this kind of message. "
         "Reply 'help' to see what I can do.",
     ),
+    "wecom.image_busy": (
+        "你之前发的图片还在接收中，这张没有处理，什么都没有保存。等前面的图片有了结果再发送一次。",
+        "Your earlier pictures are still arriving, so this one was not taken and nothing was "
+        "kept. Send it again once they have been answered.",
+    ),
     "wecom.image_failed": (
         "没能从企业微信取回这张图片，什么都没有保存。请稍后再发送一次。",
         "I could not fetch that picture from WeCom, so nothing was kept. Please send it again in a moment.",

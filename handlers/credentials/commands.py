@@ -16,16 +16,23 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from handlers.commands import Command, parse_command
+from handlers.core_commands import split_field
 from handlers.credentials.completion import check_completes_stage, snippet_reply
 from handlers.credentials.report import (
     ENVIRONMENTS,
     CredentialReport,
     CredentialRequest,
-    find_credentials,
-    mask_secret_id,
     render_report,
 )
-from handlers.credentials.secret_shapes import looks_like_secret
+from handlers.credentials.secret_shapes import (
+    find_credentials,
+    looks_like_secret,
+    mask_secret_id,
+    typed,
+)
+from handlers.flow import Step
+from handlers.reviews.commands import records_app_id
 from handlers.reviews.tracking import end_wait
 from handlers.services import CredentialChecker
 from handlers.shapes import Choice, Reply
@@ -74,7 +81,8 @@ def cmd_snippet(turn: Turn, args: str) -> list[Reply]:
     app_id = turn.values.get("app_id")
     if not isinstance(app_id, str) or not app_id:
         return [turn.error("done.snippet_needs_app_id"), *turn.reask()]
-    return [snippet_reply(app_id, str(turn.values.get("environment") or "prod"), turn.lang)]
+    return [snippet_reply(app_id, str(turn.values.get("environment") or "prod"),
+                          turn.require_case().id, turn.lang)]
 
 
 def credentials_request(turn: Turn, environment: str | None) -> Reply:
@@ -88,27 +96,46 @@ def credentials_request(turn: Turn, environment: str | None) -> Reply:
 
 
 # -- keys in messages -------------------------------------------------------------------------
+APP_ID_FIELDS = frozenset({"app_id", "app_status"})
+"""The questions where a 32-character token is the app ID (the app ID question, and the app-ID
+status question, where pasting the ID records the approval: ``reviews.app_id_at_status``)."""
+
+
+def expects_app_id(text: str, step: Step | None) -> bool:
+    """Whether an app ID is what ``text`` brings at ``step`` (the open question): an answer to
+    an app-ID question, or a command whose argument is the app ID (``edit app_id <ID>``,
+    ``review app approved <ID>``). Everywhere else a 32-character token of letters and digits
+    is taken for a SecretKey (``secret_shapes``). The Slack adapter asks this too, before the
+    dialogue, so both draw the line in the same place."""
+    command = parse_command(text)
+    if command is None:
+        return step is not None and bool(APP_ID_FIELDS & set(step.fields))
+    if command.command is Command.EDIT:
+        return split_field(command.args)[0] == "app_id"
+    if command.command is Command.REVIEW:
+        return records_app_id(command.args)
+    return False
+
+
 def guard_secrets(turn: Turn) -> list[Reply] | None:
-    """Runs before anything of a message is stored. In a shared conversation, a message with a
-    SecretId in it is dropped and its poster told (privately) to rotate the key. In a private
-    one, a SecretId with its SecretKey is taken as a request to check them. Otherwise None:
-    the message goes on as usual (a SecretId alone is not a secret)."""
-    found = find_credentials(turn.msg.text)
-    if not found.secret_ids:
-        step = turn.current_step() if turn.case is not None else None
-        app_id_open = step is not None and "app_id" in step.fields
-        if not looks_like_secret(turn.msg.text, app_id_expected=app_id_open):
-            return None
-        # A SecretKey on its own (or after ``check``): never an answer, never echoed.
-        log.warning("ignored a message shaped like a SecretKey in conversation %s",
-                    turn.msg.conversation)
-        return [turn.error("cred.leaked" if not turn.msg.private else "cred.key_alone")]
+    """Runs before anything of a message is stored, for answers, commands (``edit``'s value
+    included) and free text alike. A message holding a key is never an answer and never echoed:
+    in a shared conversation it is dropped and its poster told (privately) to rotate the key;
+    in a private one a SecretId with its SecretKey is a request to check them, and a SecretId
+    or a SecretKey alone gets a hint. Otherwise None: the message goes on as usual."""
+    text = turn.msg.text
+    step = turn.current_step() if turn.case is not None else None
+    if not looks_like_secret(text, app_id_expected=expects_app_id(text, step)):
+        return None
+    found = find_credentials(text)
     if not turn.msg.private:
         log.warning("ignored a message with an API key in shared conversation %s",
                     turn.msg.conversation)
         return [turn.error("cred.leaked")]
-    if not found.secret_keys:
-        return None
+    if not found.secret_ids or not found.secret_keys:
+        log.warning("ignored a message shaped like an API key in conversation %s",
+                    turn.msg.conversation)
+        return [turn.error("cred.id_alone" if found.secret_ids else "cred.key_alone")]
     if len(found.secret_ids) > 1 or len(found.secret_keys) > 1:
         return [turn.error("cred.pair_ambiguous")]
     if turn.case is None:
@@ -145,8 +172,8 @@ def build_request(answers: Mapping[str, Any], *, secret_id: str, secret_key: str
     """A check of this key for a case with these answers (its UIN, app ID, environment)."""
     chosen = environment or answers.get("environment") or "prod"
     return CredentialRequest(
-        secret_id=secret_id.strip(),
-        secret_key=SecretStr(secret_key.strip()),
+        secret_id=typed(secret_id),
+        secret_key=SecretStr(typed(secret_key)),
         environment=chosen if chosen in ENVIRONMENTS else "prod",
         uin=_text(answers.get("uin")),
         app_id=_text(answers.get("app_id")),

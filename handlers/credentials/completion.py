@@ -82,11 +82,11 @@ def closing_replies(tx: StoreTransaction, case_id: int, values: Mapping[str, Any
         lines.append(t("done.snippet_again", lang))
     replies = [Reply(kind="done", text="\n".join(lines))]
     if app_id and first_time:
-        replies.append(snippet_reply(app_id, environment, lang))
+        replies.append(snippet_reply(app_id, environment, case_id, lang))
     return replies
 
 
-def snippet_reply(app_id: str, environment: str, lang: str) -> Reply:
+def snippet_reply(app_id: str, environment: str, case_id: int, lang: str) -> Reply:
     """The first-call program as a file, with a line saying how to run it."""
-    out = first_call_snippet(app_id, environment)
+    out = first_call_snippet(app_id, environment, case_id)
     return Reply(kind="file", text=t("done.snippet", lang, name=out.name), file=out)

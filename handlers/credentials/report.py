@@ -8,8 +8,6 @@ once and read in either language, and no sentence can smuggle a secret into a re
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +17,7 @@ from typing import Any, Literal
 from pydantic import SecretStr
 
 from handlers.catalogue import CONTACT, has, t
+from handlers.credentials.secret_shapes import mask_secret_id
 
 CheckName = Literal["key_valid", "account_matches", "identity", "ess_policy", "app_id"]
 CheckStatus = Literal["pass", "fail", "unknown", "skipped"]
@@ -30,11 +29,6 @@ CHECK_NAMES: tuple[CheckName, ...] = ("key_valid", "account_matches", "identity"
                                       "app_id")
 ENVIRONMENTS = ("test", "prod")
 ESS_POLICY = "QcloudESSBASICFullAccess"
-
-SECRET_ID = re.compile(r"AKID[A-Za-z0-9]{32}")
-SECRET_KEY = re.compile(r"[A-Za-z0-9]{32}")
-_SECRET_ID_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])AKID[A-Za-z0-9]{32,}")
-_KEY_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{32}(?![A-Za-z0-9])")
 
 KNOWN_CODES: tuple[str, ...] = (
     # every product
@@ -63,30 +57,6 @@ def code_detail(code: str) -> str:
     """The catalogue key explaining an error code (``cred.code.unknown`` for a new one)."""
     key = f"cred.code.{code}"
     return key if has(key) else "cred.code.unknown"
-
-
-def mask_secret_id(secret_id: str) -> str:
-    """``AKID****`` and the last four characters: enough to tell keys apart, not to use one."""
-    return "AKID****" + secret_id.strip()[-4:]
-
-
-@dataclass(frozen=True, slots=True)
-class FoundCredentials:
-    """SecretId-shaped and SecretKey-shaped tokens found in a message."""
-
-    secret_ids: tuple[str, ...]
-    secret_keys: tuple[str, ...]
-    rest: str
-    """The message with both removed (what else the person typed)."""
-
-
-def find_credentials(text: str) -> FoundCredentials:
-    """Spot an API key pasted into a message (full-width characters folded first)."""
-    folded = unicodedata.normalize("NFKC", text)
-    ids = tuple(_SECRET_ID_IN_TEXT.findall(folded))
-    without_ids = _SECRET_ID_IN_TEXT.sub(" ", folded)
-    keys = tuple(_KEY_IN_TEXT.findall(without_ids))
-    return FoundCredentials(ids, keys, _KEY_IN_TEXT.sub(" ", without_ids))
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,13 +129,13 @@ class CredentialReport:
 
     @property
     def outcome(self) -> CheckOutcome:
-        """``pass`` only when every check that applied passed and the key and the app ID are
-        among them: a report of skipped lines proves nothing, so it is never a pass."""
+        """``pass`` means E-Sign accepted the key with this app ID in this environment: the key
+        and the app ID passed and nothing failed. A line that could not be told beside them
+        (CAM not readable, no UIN recorded) is named in the verdict, not a reason the case
+        cannot finish; a report of skipped lines proves nothing, so it is never a pass."""
         statuses = {c.status for c in self.checks}
         if "fail" in statuses:
             return "fail"
-        if "unknown" in statuses:
-            return "unknown"
         proven = {c.name for c in self.checks if c.status == "pass"}
         return "pass" if {"key_valid", "app_id"} <= proven else "unknown"
 
@@ -183,8 +153,10 @@ _ICONS: Mapping[str, str] = MappingProxyType({"pass": "✅", "fail": "❌", "unk
                                               "skipped": "➖"})
 
 _FIX_BY_DETAIL: Mapping[str, str] = MappingProxyType({
-    "cred.key.bad_secret_id": "cred.fix.api_keys",
-    "cred.key.bad_secret_key": "cred.fix.copy_key",
+    **{f"cred.shape.secret_id.{p}": "cred.fix.api_keys"
+       for p in ("empty", "space", "characters", "length")},
+    **{f"cred.shape.secret_key.{p}": "cred.fix.copy_key"
+       for p in ("empty", "space", "characters", "length", "is_id")},
     "cred.code.AuthFailure.SecretIdNotFound": "cred.fix.api_keys",
     "cred.code.AuthFailure.InvalidSecretId": "cred.fix.api_keys",
     "cred.code.AuthFailure.SignatureFailure": "cred.fix.copy_key",
@@ -192,7 +164,6 @@ _FIX_BY_DETAIL: Mapping[str, str] = MappingProxyType({
     "cred.identity.role": "cred.fix.api_keys",
     "cred.policy.missing": "cred.fix.policy",
     "cred.policy.ess_denied": "cred.fix.policy",
-    "cred.app.other_env": "cred.fix.other_env",
     "cred.app.key_wrong_env": "cred.fix.key_wrong_env",
     "cred.code.InvalidParameter.Application": "cred.fix.app_id",
     "cred.code.ResourceNotFound.Application": "cred.fix.app_id",

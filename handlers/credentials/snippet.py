@@ -28,14 +28,16 @@ SAMPLE_ORGANIZATION = {"test": "典子谦示例企业测试", "prod": "典子谦
 MIME = "text/x-python"
 
 
-def first_call_snippet(app_id: str, environment: str) -> OutFile:
-    """``esign_first_call_<environment>.py`` for this app ID. Raises ``Invalid`` for an app ID
+def first_call_snippet(app_id: str, environment: str, case_id: int) -> OutFile:
+    """``esign_first_call_case<N>_<environment>.py`` for this app ID: named by case and
+    environment like the workbook, so one case's program never replaces another's (in ASCII,
+    unlike the workbook's name, as it is typed at a shell). Raises ``Invalid`` for an app ID
     that is not 32 letters and digits and ``ValueError`` for an unknown environment, so nothing
     but a checked value is ever written into code."""
     if environment not in ENVIRONMENTS:
         raise ValueError(f"environment must be one of {ENVIRONMENTS}, not {environment!r}")
     app = valid_app_id(app_id, {})
-    name = f"esign_first_call_{environment}.py"
+    name = f"esign_first_call_case{int(case_id)}_{environment}.py"
     source = _SOURCE.format(
         title=_comment("cred.snippet.title", environment=environment),
         usage=_comment("cred.snippet.usage", name=name),

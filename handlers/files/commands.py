@@ -19,12 +19,13 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from handlers import flow
-from handlers.catalogue import CONTACT, has, t
-from handlers.commands import ParsedCommand
+from handlers import flow, privacy
+from handlers.catalogue import CONTACT, has, labels, t
+from handlers.commands import Command, ParsedCommand, reads_arguments
 from handlers.files.contents import (
     WORKBOOK_FIELDS,
     image_steps,
+    material_fields,
     missing_for_materials,
     missing_for_workbook,
     needs_materials,
@@ -55,6 +56,7 @@ SEND_VALUE, KEEP_VALUE = "send", "keep"
 
 _SEND_WORDS = {"send", "yes", "y", "ok", "1", "发送", "发", "确认", "确认发送", "确定", "是", "是的",
                "好", "好的"}
+_KEEP_WORDS = {"keep", "no", "n", "2", "不发送", "不发", "不", "否", "暂不发送", "先不发"}
 _HISTORY_WORDS = {"history", "log", "sent", "list", "记录", "历史", "已发送", "列表"}
 _MAIL_LANG = "zh"
 """The email goes to Tencent's reviewers, so it is written in Chinese whatever the chat uses."""
@@ -158,7 +160,12 @@ def cmd_materials(turn: Turn, args: str) -> list[Reply]:
     if missing:
         return [turn.error("files.materials_missing", fields=_labels_asked(turn, missing)), *turn.reask()]
     values, day = turn.values, today(turn)
-    # The package holds full personal data (resident ID, phone): meant for the one who asked.
+    # The package holds full personal data (resident ID, phone): handed, privately, only to
+    # someone the rule lets see every one of them (handlers/privacy.py).
+    carried = material_fields(values)
+    if not privacy.may_receive(turn, carried):
+        who = privacy.who_may(turn.answers, carried, "、" if turn.lang == "zh" else ", ")
+        return [turn.error("files.materials_not_yours", who=who or "—")]
     _hand_over(turn, lambda: files.materials_package(values, images, day), "files.materials_ready",
                private=True)
     return []
@@ -288,6 +295,12 @@ def _configured(turn: Turn) -> tuple[ApplicationFiles, Mailer] | list[Reply]:
     return files, mailer
 
 
+@reads_arguments(Command.EMAIL)
+def reads_email(args: str) -> bool:
+    """``email history``: "Email Helper" is an app's name, not the email command."""
+    return fold(args) in _HISTORY_WORDS
+
+
 def cmd_email(turn: Turn, args: str) -> list[Reply]:
     if args:
         if fold(args) in _HISTORY_WORDS:
@@ -302,8 +315,7 @@ def cmd_email(turn: Turn, args: str) -> list[Reply]:
     draft = draft_email(turn, files)
     if draft.build is None:
         return [turn.error("files.mail_nothing", reasons=" ".join(draft.reasons)), *turn.reask()]
-    turn.tx.update_case(turn.require_case().id, pending_confirm=EMAIL_CONFIRM_STEP)
-    turn.later.append(_preview_later(turn.lang, mailer.sender, draft.build, draft.notes))
+    turn.later.append(_preview_later(turn, mailer.sender, draft.build, draft.notes))
     return []
 
 
@@ -332,18 +344,47 @@ def _preview_text(lang: str, sender: str, email: OutgoingEmail) -> str:
              attachments=attachments, body=email.body.rstrip())
 
 
-def _preview_later(lang: str, sender: str, build: Callable[[], OutgoingEmail],
+def _preview_later(turn: Turn, sender: str, build: Callable[[], OutgoingEmail],
                    notes: list[str]) -> Callable[[], list[Reply]]:
-    """The preview, once the files are built (after the commit): exactly what would leave."""
+    """The preview, once the files are built (after the commit): exactly what would leave.
+
+    Why the confirmation is opened here and not in the turn: it exists only once its question
+    can be shown. When the build fails, the person gets an apology and no invisible "send it?"
+    is left to swallow their next answer (issue 26)."""
+    store, case_id, lang = turn.case_store, turn.require_case().id, turn.lang
+    assert store is not None
 
     def preview() -> list[Reply]:
         text = "\n\n".join([_preview_text(lang, sender, build()), *notes,
                              t("files.mail_confirm", lang)])
+        with store.transaction() as tx:
+            case = tx.case(case_id)
+            if case is None or case.state != "active":
+                return []  # cancelled while the files were built: nothing to ask
+            tx.update_case(case_id, pending_confirm=EMAIL_CONFIRM_STEP)
         return [Reply(kind="question", text=text, step=EMAIL_CONFIRM_STEP, choices=(
             Choice(value=SEND_VALUE, label=t("files.opt.send", lang)),
             Choice(value=KEEP_VALUE, label=t("files.opt.dont_send", lang)),
         ))]
     return preview
+
+
+def answers_email(turn: Turn, command: ParsedCommand | None) -> bool:
+    """Send or don't send (typed, clicked, or ``cancel``); anything else makes the preview's
+    question lapse, unsent, and goes on as usual (``handlers.dialogue.Confirmation``)."""
+    action = turn.msg.action
+    if action is not None:
+        return action.step == EMAIL_CONFIRM_STEP
+    if command is not None:
+        return command.command is Command.CANCEL
+    labelled = {fold(w) for key in ("files.opt.send", "files.opt.dont_send") for w in labels(key)}
+    return fold(turn.msg.text) in _SEND_WORDS | _KEEP_WORDS | labelled
+
+
+def email_lapses(turn: Turn) -> list[Reply]:
+    """Something else came instead of send or don't: nothing is sent, and that is said."""
+    turn.tx.update_case(turn.require_case().id, pending_confirm=None)
+    return [turn.reply("info", "files.mail_kept")]
 
 
 def confirm_email(turn: Turn, command: ParsedCommand | None) -> list[Reply]:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from handlers import flow
+from handlers import flow, privacy
 from handlers import validators as v
 from handlers.catalogue import t
 from handlers.render import display_value, field_label, local_time
@@ -298,7 +298,7 @@ def on_answer(turn: Turn, step: flow.Step, key: str, value: object) -> list[Repl
     assert photo is not None
     turn.later.append(_read_later(found_reader, turn.case_store, turn.require_case().id,
                                   str(value.get("file_id", "")), photo.content, turn.lang,
-                                  turn.now, private=turn.msg.private, then=turn.reask))
+                                  turn.now, private=privacy.shown_in_full(turn), then=turn.reask))
     return []
 
 
@@ -369,7 +369,7 @@ def status_lines(turn: Turn) -> list[str]:
         return [t("files.ocr.status_unreadable", turn.lang, when=when)]
     checks = compare(found.values, turn.values)
     return [t("files.ocr.status_title", turn.lang, when=when),
-            *(f"  {line}" for line in check_lines(checks, turn.lang, private=turn.msg.private))]
+            *(f"  {line}" for line in check_lines(checks, turn.lang, private=privacy.shown_in_full(turn)))]
 
 
 def help_line(turn: Turn) -> str:

@@ -38,6 +38,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "这是线下补充实名认证材料包：{name}（材料清单和证照照片）。里面有完整的个人信息，请只发给腾讯电子签：" + CONTACT + "，或交给客户经理。",
         "Here is the offline real-name materials package, {name} (the list of materials and the licence image). It holds full personal details: send it only to Tencent E-Sign at " + CONTACT + ", or give it to your account manager.",
     ),
+    "files.materials_not_yours": (
+        "材料包里有经营者身份证号、联系方式等完整个人信息，只交给填写这些信息的成员（{who}）或本工作区的管理员（ESIGNBOT_ADMINS）。请让他们输入「材料」获取。",
+        "The materials package holds personal details in full (the operator's resident ID, the contact phone), so it goes only to the member who gave them ({who}) or an admin of this workspace (ESIGNBOT_ADMINS). Ask one of them to type 'materials'.",
+    ),
     "files.materials_missing": (
         "还不能打包线下材料，缺少：{fields}。",
         "The materials package cannot be built yet; missing: {fields}.",

@@ -11,12 +11,13 @@ its announcement is queued in the same transaction (``handlers.reviews.tracking`
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 from typing import Any
 
-from handlers import flow
-from handlers.commands import ParsedCommand
+from handlers import admins, flow
+from handlers.commands import ALL_WORDS, Command, ParsedCommand, reads_arguments
 from handlers.core_commands import cmd_status as core_status
 from handlers.files import licence_check
 from handlers.render import field_label, local_time
@@ -45,7 +46,8 @@ _VERDICT_WORDS: dict[str, str] = {
     **dict.fromkeys(("rejected", "reject", "failed", "fail", "驳回", "被驳回", "未通过", "拒绝",
                      "失败"), "rejected"),
 }
-_ALL_WORDS = {"all", "全部", "所有", "everything"}
+_APP_ID_SHAPE = re.compile(r"[A-Za-z0-9]{32}")
+"""An app ID (应用号), as the app ID question takes it (``handlers.validators.app_id``)."""
 _NO_REASON_WORDS = {"none", "no", "无", "没有", "不知道", "-", "—"}
 REASON_STEPS: dict[str, str] = {kind: f"review_reason_{kind}" for kind in ("realname", "app")}
 """The ``pending_confirm`` value while a rejection chosen as an answer waits for its reason
@@ -55,9 +57,14 @@ _REASON_KIND = {step: kind for kind, step in REASON_STEPS.items()}
 
 # -- who may record results ----------------------------------------------------------------
 def is_admin(turn: Turn) -> bool:
-    """Listed in ``ESIGNBOT_ADMINS`` by platform user id, bare or as ``platform:user``."""
-    admins = turn.services.admins
-    return turn.msg.user_id in admins or f"{turn.msg.platform}:{turn.msg.user_id}" in admins
+    """Listed in ``ESIGNBOT_ADMINS`` as an admin of the workspace this input came from."""
+    return admins.is_admin(turn.services.admins, turn.msg.conversation, turn.msg.user_id)
+
+
+def _named(turn: Turn) -> str:
+    """The person as ``ESIGNBOT_ADMINS`` would list them (``slack:T1:U1``), for the sentence
+    that tells them what to ask for."""
+    return admins.person_id(turn.msg.conversation, turn.msg.user_id)
 
 
 def may_record(turn: Turn) -> bool:
@@ -70,7 +77,7 @@ def guard_answer(turn: Turn, step: flow.Step, key: str, value: Any) -> None:
     too, so with admins configured only an admin may give it (``Invalid`` refuses it)."""
     spec = KIND_BY_GATE.get(key)
     if spec is not None and value in spec.ends and not may_record(turn):
-        raise Invalid("reviews.err.not_admin", user=turn.msg.user_id)
+        raise Invalid("reviews.err.not_admin", user=_named(turn))
 
 
 # -- the answer hook -----------------------------------------------------------------------
@@ -113,12 +120,26 @@ def reason_question(turn: Turn) -> list[Reply]:
                   text=turn.t("reviews.reason.ask", wait=wait_name(kind, turn.lang)))]
 
 
-def confirm_reason(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
+def answers_reason(turn: Turn, command: ParsedCommand | None) -> bool:
+    """Any typed line but a command is the reason (``none`` too); a command or a click makes
+    the question lapse (``handlers.dialogue.Confirmation``)."""
+    return command is None and turn.msg.action is None and turn.msg.file is None
+
+
+def reason_lapses(turn: Turn) -> list[Reply]:
+    """Something else came instead of the reason: the rejection is recorded without one (its
+    announcement must not wait for ever), and the input goes on as usual."""
+    return confirm_reason(turn, None, typed="")[:1]  # "recorded"; the flow's question follows
+
+
+def confirm_reason(turn: Turn, command: ParsedCommand | None, *,
+                   typed: str | None = None) -> list[Reply]:
     """The input after "what reason did Tencent give?": recorded with the rejection and put in
     its announcement. ``none`` (or a command, or a click) records it without one."""
     case = turn.require_case()
     kind = _REASON_KIND[case.pending_confirm or ""]
-    typed = turn.msg.text if command is None and turn.msg.action is None else ""
+    if typed is None:
+        typed = turn.msg.text if command is None and turn.msg.action is None else ""
     try:
         reason = None if fold(typed) in _NO_REASON_WORDS else (_reason(typed) or None)
     except Invalid as problem:
@@ -165,6 +186,35 @@ def _gate_step(turn: Turn, spec: WaitKind) -> flow.Step | list[Reply]:
     return [turn.error(key, wait=wait_name(spec.name, turn.lang), fields=labels)]
 
 
+def records_app_id(args: str) -> bool:
+    """Whether ``review`` with these arguments records an approved app ID (``app approved
+    <app ID>``): its last word is then an app ID, not a key (the secret guard asks this)."""
+    words = args.split(maxsplit=2)
+    return len(words) == 3 and _KIND_WORDS.get(fold(words[0])) == "app" \
+        and _VERDICT_WORDS.get(fold(words[1])) == "approved"
+
+
+def app_id_at_status(turn: Turn, step: flow.Step) -> list[Reply] | None:
+    """An answer shortcut: the 32-character app ID pasted at "where are you with the app ID
+    application?" is the approval it comes with (Tencent sends the app ID in the approval
+    email), recorded as ``review app approved <app ID>`` would record it. None for any other
+    answer, which the question takes as usual."""
+    if step.fields != (KINDS["app"].gate,):
+        return None
+    text = unicodedata.normalize("NFKC", turn.msg.text).strip()
+    if not _APP_ID_SHAPE.fullmatch(text):
+        return None
+    return cmd_review(turn, f"app approved {text}")
+
+
+@reads_arguments(Command.REVIEW)
+def reads_review(args: str) -> bool:
+    """``review`` is followed by a wait and a result (``review app approved …``): "Review
+    Board 助手" is an app's name."""
+    words = args.split(maxsplit=2)
+    return len(words) >= 2 and fold(words[0]) in _KIND_WORDS and fold(words[1]) in _VERDICT_WORDS
+
+
 def cmd_review(turn: Turn, args: str) -> list[Reply]:
     """``review <transfer|realname|app> approved|rejected [reason or app ID]``."""
     words = args.split(maxsplit=2)
@@ -177,7 +227,7 @@ def cmd_review(turn: Turn, args: str) -> list[Reply]:
     if state is None:
         return _usage(turn, "reviews.err.verdict", word=words[1][:40])
     if not may_record(turn):
-        return [turn.error("reviews.err.not_admin", user=turn.msg.user_id)]
+        return [turn.error("reviews.err.not_admin", user=_named(turn))]
     spec = KINDS[kind]
     gate = _gate_step(turn, spec)
     if not isinstance(gate, flow.Step):
@@ -230,21 +280,18 @@ def _record(
 # -- status ---------------------------------------------------------------------------------
 def cmd_status(turn: Turn, args: str) -> list[Reply]:
     """``status``: the case, then its waits; ``status all``: every case, for admins."""
-    if fold(args) in _ALL_WORDS:
+    if fold(args) in ALL_WORDS:
         if not turn.services.admins or not is_admin(turn):
-            return [turn.error("reviews.err.status_all_admins", user=turn.msg.user_id)]
+            return [turn.error("reviews.err.status_all_admins", user=_named(turn))]
         today = local_date(turn.clock_now)
-        return [Reply(kind="status", text=all_cases(turn.tx, today, turn.lang), private=True)]
+        # Only the admin's own workspace: an admin of one Slack team sees nothing of another.
+        workspace = admins.workspace_of(turn.msg.conversation)
+        return [Reply(kind="status", text=all_cases(turn.tx, today, turn.lang,
+                                                    workspace=workspace), private=True)]
     if turn.case is None:
         return [turn.error("err.no_case")]
-    if args:
-        explicit = turn.msg.text.strip()[:1] in {"/", "／"}
-        step = turn.current_step()
-        if explicit or step is None:
-            return [turn.error("reviews.err.status_usage")]
-        # "Status Quo Ltd" typed as an answer: a word that starts like a command is still an
-        # answer when it does not read as one.
-        return turn.answer(step, step.fields, turn.msg.text)
+    if args:  # "/status quo": "Status Quo Ltd" without the slash is an answer (commands.py)
+        return [turn.error("reviews.err.status_usage")]
     replies = core_status(turn, args)
     lines = wait_lines(store.waits_for_case(turn.tx, turn.case.id), local_date(turn.clock_now),
                        turn.lang)

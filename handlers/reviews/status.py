@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from handlers import flow
+from handlers.admins import workspace_of
 from handlers.catalogue import t
 from handlers.render import display_value, local_time
 from handlers.reviews.notices import day_text, estimate_lines, wait_name
@@ -98,15 +99,19 @@ class CaseRow:
     """ISO time of its latest history row or answer (its creation when it has none)."""
 
 
-def overview_rows(tx: StoreTransaction, lang: str) -> list[CaseRow]:
+def overview_rows(tx: StoreTransaction, lang: str, *,
+                  workspace: str | None = None) -> list[CaseRow]:
     """Every case, least recently active first: an admin looks for the cases that have gone
-    quiet, and a case is named by its enterprise, which is how people speak of it."""
+    quiet, and a case is named by its enterprise, which is how people speak of it.
+    ``workspace`` (``handlers.admins.workspace_of``): only that workspace's cases."""
     names = tx.field_values("enterprise_name")
     environments = tx.field_values("environment")
     activity = tx.last_activity()
     open_waits = store.open_waits_by_case(tx)
     rows = []
     for case in tx.cases():
+        if workspace is not None and workspace_of(case.conversation) != workspace:
+            continue
         pending = tuple(open_waits.get(case.id, [])) if case.state == "active" else ()
         name = names.get(case.id)
         environment = environments.get(case.id)
@@ -136,11 +141,11 @@ def row_wait(wait: store.WaitRecord, today: date, lang: str) -> str:
 
 
 def all_cases(tx: StoreTransaction, today: date, lang: str,
-              limit: int | None = MAX_LISTED_CASES) -> str:
+              limit: int | None = MAX_LISTED_CASES, *, workspace: str | None = None) -> str:
     """Every case by enterprise name, least recently active first, with its environment, stage,
     pending waits and last activity (``status all`` for admins; ``esignbot cases`` with no
-    limit)."""
-    rows = overview_rows(tx, lang)
+    limit). ``workspace``: that workspace's cases only (an admin's ``status all``)."""
+    rows = overview_rows(tx, lang, workspace=workspace)
     if not rows:
         return t("reviews.status.all_empty", lang)
     lines = [t("reviews.status.all_title", lang, count=len(rows))]

@@ -42,8 +42,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "⚠️ The holiday calendar has no official schedule for {years} yet, so those days are estimated from the statutory holidays (make-up working days are unknown); the real date may differ.",
     ),
     "reviews.calendar_uncovered": (
-        "📅 管理员请注意：工作日日历还没有 {year} 年的正式节假日安排，{year} 年的到期日和提醒只能按法定节日规则估算（调休上班日未知）。国务院办公厅公布安排后，请把它写入 ESIGNBOT_HOLIDAYS 文件（格式见 docs/reviews.md）或升级 chinese-calendar，然后重启机器人；`esignbot doctor` 可查看覆盖情况。",
-        "📅 For admins: the working-day calendar has no official holiday schedule for {year} yet, so due dates and reminders in {year} can only be estimated from the statutory holidays (make-up working days unknown). Once the State Council publishes it, write it into the ESIGNBOT_HOLIDAYS file (format in docs/reviews.md) or upgrade chinese-calendar, then restart the bot; `esignbot doctor` shows what is covered.",
+        "📅 管理员请注意：工作日日历还没有 {year} 年的正式节假日安排，{year} 年的到期日和提醒只能按法定节日规则估算（调休上班日未知）。国务院办公厅公布安排后，请把它写入 ESIGNBOT_HOLIDAYS 文件（格式见 esignbot guide reviews）或升级 chinese-calendar，然后重启机器人；`esignbot doctor` 可查看覆盖情况。",
+        "📅 For admins: the working-day calendar has no official holiday schedule for {year} yet, so due dates and reminders in {year} can only be estimated from the statutory holidays (make-up working days unknown). Once the State Council publishes it, write it into the ESIGNBOT_HOLIDAYS file (format: esignbot guide reviews) or upgrade chinese-calendar, then restart the bot; `esignbot doctor` shows what is covered.",
     ),
     "reviews.undelivered": (
         "⚠️ 管理员请注意：发往会话 {conversation} 的一条消息（案例 #{case_id}，消息 #{message_id}）尝试 {attempts} 次仍未送达（{error}），不会再发送。请检查机器人在该平台的权限和设置；消息仍保存在数据库的 outbox 表中。",

@@ -37,7 +37,7 @@ from tests.fakes.slack_world import BOT_TOKEN, SIGNING_SECRET, TEAM
 SEEDED_CASES = 4000
 RESIDENT_ID = "11010519491231002X"
 PHONE = "13812345678"
-WALK = ["start", "1", "2", "1", "100016315204", "备份测试科技有限公司", "2", "2",
+WALK = ["start", "2", "1", "100016315204", "备份测试科技有限公司", "2", "2",
         "9144030071526726XG", "张三", RESIDENT_ID, PHONE, "ops@example.com"]
 """The console's case: test environment on the guide's route, an individual business offline,
 with the operator's resident ID and phone (sealed at rest with the data key)."""

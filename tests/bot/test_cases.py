@@ -34,8 +34,8 @@ def cases(tmp_path: Path, *args: str, db: Path | None = None) -> subprocess.Comp
 def two_cases(tmp_path: Path) -> Path:
     """Case #1 (named with a formula) started first but answered last; case #2 never named.
     A second apart, so the order by last activity (kept to the second) is not a tie."""
-    run_console(tmp_path, ["start", "1", "2", "1", "100016315204", FORMULA_NAME],
-                "--conversation", "one")  # test, the guide's route, verified, UIN, name
+    run_console(tmp_path, ["start", "2", "1", "100016315204", FORMULA_NAME],
+                "--conversation", "one")  # production, verified, UIN, name
     time.sleep(1.1)
     run_console(tmp_path, ["start"], "--conversation", "two", user="bob")
     time.sleep(1.1)
@@ -48,18 +48,18 @@ def test_status_all_names_each_case_by_its_enterprise_quietest_first(two_cases: 
     out = run_console(tmp_path, ["status all"], "--conversation", "admin", "--lang", "en", env=ADMIN)
     assert "All 3 cases" in out  # the console opened a case in the admin's own conversation
     unnamed = out.index("#2 · (no name yet) · (no environment yet) · stage 1")
-    named = out.index(f"#1 · {FORMULA_NAME} · test (joint debugging) · stage 2")
+    named = out.index(f"#1 · {FORMULA_NAME} · production · stage 2")
     assert unnamed < named < out.index("#3 ·")  # #2 quiet longest, though #1 was started first
     assert "last activity" in out and "console:one" not in out and "console:two" not in out
     zh = run_console(tmp_path, ["状态 全部"], "--conversation", "admin-zh", env=ADMIN)
-    assert "#2 · （尚无企业名称） · （未选环境）" in zh and f"#1 · {FORMULA_NAME} · 测试环境（联调）" in zh
+    assert "#2 · （尚无企业名称） · （未选环境）" in zh and f"#1 · {FORMULA_NAME} · 正式环境" in zh
 
 
 def test_esignbot_cases_prints_the_same_rows_from_a_shell(two_cases: Path) -> None:
     proc = cases(two_cases.parent, "--lang", "en", db=two_cases)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.decode("utf-8")
-    assert out.index("#2 · (no name yet)") < out.index(f"#1 · {FORMULA_NAME} · test (joint debugging)")
+    assert out.index("#2 · (no name yet)") < out.index(f"#1 · {FORMULA_NAME} · production")
     assert "no pending waits" in out
 
 
@@ -74,7 +74,7 @@ def test_esignbot_cases_csv_is_excel_ready_and_formula_safe(two_cases: Path) -> 
     assert [r[0] for r in rows[1:]] == ["2", "1"]
     unnamed, named = rows[1], rows[2]
     assert named[1] == "'" + FORMULA_NAME  # a leading apostrophe: shown as text, never run
-    assert named[2] == "测试环境（联调）" and named[3] == "第 2 步（进行中）"
+    assert named[2] == "正式环境" and named[3] == "第 2 步（进行中）"
     assert unnamed[1] == "（尚无企业名称）" and unnamed[2] == "（未选环境）"
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
     assert len(named[5]) == len("2026-12-01 10:00")  # local time, minutes: a date to Excel

@@ -21,7 +21,7 @@ from handlers.reviews import workdays
 from tests.conftest import Chat
 from tests.fakes.local_server import clean_env
 
-TO_TRANSFER = ["start", "1", "2", "2", "2"]  # test env, guide's route, not verified, transfer submitted
+TO_TRANSFER = ["start", "2", "2", "2"]  # production, not verified, transfer submitted
 
 SCHEDULE_2027 = """\
 # 2027, as an operator would copy it from the State Council's notice (dates made up for the test)

@@ -23,7 +23,7 @@ from handlers.shapes import Reply
 from storage import CaseStore
 from tests.conftest import REPO, Chat, FakeClock
 
-TO_TRANSFER_WAIT = ["start", "1", "2", "2", "2"]  # test env, guide's route, not verified, submitted
+TO_TRANSFER_WAIT = ["start", "2", "2", "2"]  # production, not verified, submitted
 
 
 def shanghai(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -362,7 +362,7 @@ def test_no_december_notice_when_the_operator_covers_next_year(db: Path) -> None
         clock = FakeClock(shanghai(2026, 12, 1, 10))
         recorder = Recorder(clock)
         Scheduler(CaseStore(db), clock=clock, routes=[Route("test:", recorder)],
-                  admins={"alice"}).tick()
+                  admins={"test:alice"}).tick()
     finally:
         workdays.use_operator_days(None)
     assert recorder.texts("📅") == []

@@ -178,9 +178,9 @@ class FakeTencentCloud:
             raise ApiError("AuthFailure.SignatureExpire", "request time is out of range")
         if datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d") != match["date"]:
             raise ApiError("AuthFailure.SignatureFailure", "credential date does not match")
+        # Whatever its form (AKID…, IKID…, AK…), a SecretId is judged by whether this service
+        # knows it: STS and CAM know Tencent Cloud account keys, each E-Sign host its own.
         key = self.keys.get(match["secret_id"])
-        if not match["secret_id"].startswith("AKID"):
-            raise ApiError("AuthFailure.InvalidSecretId", "not a cloud API key")
         if service in {"sts", "cam"}:
             accepted = {"prod"}
         else:
@@ -389,6 +389,16 @@ def secret_key(tag: str) -> str:
     return (tag + "Zq7xW3vB9nM2kL5jH8gF4dS6aP1oI0uY")[:32]
 
 
+def esign_secret_id(tag: str) -> str:
+    """A SecretId as the E-Sign console's 获取密钥 issues it: ``AK`` and 32 letters and digits."""
+    return ("AK" + tag + "yDtKGUUckpf9qwo2UE18DO1B0XMD2ThA")[:34]
+
+
+def esign_secret_key(tag: str) -> str:
+    """Its SecretKey: ``SK`` and 32 letters and digits."""
+    return ("SK" + tag + "5sb7s2YpX8D3X74vSGtptyq8Ewq6UQDw")[:34]
+
+
 def console_env(cloud: FakeTencentCloud, key: str | None = None) -> dict[str, str]:
     """The settings that point an ``esignbot`` process at this fake (both E-Sign hosts), and
     the SecretKey a piped ``check`` reads from the environment."""
@@ -416,6 +426,11 @@ def standard_cloud() -> FakeTencentCloud:
     cloud.add_key(Key(secret_id("TestOnly"), secret_key("TestOnly"), "300000000009",
                       "300000000009", environments=frozenset({"test"})))
     cloud.add_key(Key(secret_id("Console"), secret_key("Console"), "esign-console",
+                      "esign-console", environments=frozenset({"console"})))
+    # Keys in the form the E-Sign console really issues them (AK…/SK…, 34 characters each).
+    cloud.add_key(Key(esign_secret_id("Test"), esign_secret_key("Test"), "esign-test",
+                      "esign-test", environments=frozenset({"test"})))
+    cloud.add_key(Key(esign_secret_id("Prod"), esign_secret_key("Prod"), "esign-console",
                       "esign-console", environments=frozenset({"console"})))
     cloud.direct_policies["100026100001"] = ["QcloudCOSReadOnlyAccess", ESS_POLICY]
     cloud.groups["100026100002"] = [Group(7, "esign-devs", [ESS_POLICY, "QcloudCamReadOnlyAccess"])]

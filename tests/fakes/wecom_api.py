@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -70,8 +70,12 @@ class FakeWeComApi:
         self.secret = secret
         self.calls: list[Call] = []
         self.arrived: list[str] = []
+        self._got: list[tuple[str, str]] = []
         self.media: dict[str, tuple[bytes, str, str]] = {}
         self.cut_after: dict[str, int] = {}
+        self.drip_s: dict[str, float] = {}
+        """MediaId -> seconds between the bytes ``media/get`` sends of it (a slow network)."""
+        self._stop_dripping = threading.Event()
         self.uploads: dict[str, Upload] = {}
         self.names: dict[str, str] = {}
         self.limited = 0
@@ -114,17 +118,31 @@ class FakeWeComApi:
 
     def __exit__(self, *exc: object) -> None:
         self._gate.set()
+        self._stop_dripping.set()
         self._server.shutdown()
         self._server.server_close()
 
     # -- control ------------------------------------------------------------------------------
     def add_media(self, media_id: str, content: bytes, mime: str, filename: str, *,
-                  cut_after: int | None = None) -> None:
+                  cut_after: int | None = None, drip_s: float | None = None) -> None:
         """A file a member sent. ``cut_after``: ``media/get`` announces every byte
-        (Content-Length) but drops the connection after this many."""
+        (Content-Length) but drops the connection after this many. ``drip_s``: it sends one
+        byte every ``drip_s`` seconds, until :meth:`stop_dripping` (then drops the connection)."""
         self.media[media_id] = (content, mime, filename)
         if cut_after is not None:
             self.cut_after[media_id] = cut_after
+        if drip_s is not None:
+            self.drip_s[media_id] = drip_s
+
+    def stop_dripping(self) -> None:
+        """Every dripping download ends now, its connection dropped (before the server under
+        test stops, so its shutdown does not wait for the drip)."""
+        self._stop_dripping.set()
+
+    def gets_of(self, media_id: str) -> int:
+        """How many ``media/get`` requests for ``media_id`` have arrived (begun, not finished)."""
+        with self._changed:
+            return sum(1 for path, media in self._got if path == "media/get" and media == media_id)
 
     def rate_limit(self, calls: int) -> None:
         """The next ``calls`` ``message/send`` calls are refused as WeCom refuses an app past
@@ -186,6 +204,7 @@ class FakeWeComApi:
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         with self._changed:
             self.arrived.append(path)
+            self._got.append((path, query.get("media_id", "")))
             self._changed.notify_all()
         self._gate.wait(timeout=60)
         payload: dict[str, Any] | None = None
@@ -246,6 +265,20 @@ class FakeWeComApi:
             handler.send_header("Content-Length", str(len(content)))
             handler.end_headers()
             # In chunks, as the network takes a large file; part way only when told to drop.
+            drip = self.drip_s.get(query["media_id"])
+            if drip is not None:
+                for index in range(len(content)):
+                    if self._stop_dripping.wait(drip if index else 0):
+                        break
+                    try:
+                        handler.wfile.write(content[index:index + 1])
+                        handler.wfile.flush()
+                    except OSError:
+                        break  # the bot gave up on it
+                handler.close_connection = True
+                with suppress(OSError):
+                    handler.connection.shutdown(socket.SHUT_RDWR)
+                return
             cut = self.cut_after.get(query["media_id"])
             end = len(content) if cut is None else cut
             for start in range(0, end, FILE_CHUNK_BYTES):

@@ -91,10 +91,15 @@ class WeComCallbacks:
         return (f"<xml>{self._head(user, 'event')}<Event><![CDATA[enter_agent]]></Event>"
                 f"<EventKey><![CDATA[]]></EventKey><AgentID>{self.agent_id}</AgentID></xml>")
 
-    def seal(self, xml: str, *, crypto: WeChatCrypto | None = None) -> Envelope:
-        """Encrypt and sign ``xml`` as WeCom does."""
+    def seal(self, xml: str, *, crypto: WeChatCrypto | None = None,
+             timestamp: int | None = None) -> Envelope:
+        """Encrypt and sign ``xml`` as WeCom does, at ``timestamp`` (default: now).
+
+        The signed timestamp is the wall clock's, as WeCom's is: the server refuses a callback
+        more than five minutes off (``bot/wecom/freshness.py``). ``CreateTime`` inside the
+        message still counts up, so two events never share one."""
         nonce = uuid.uuid4().hex[:10]
-        timestamp = str(next(self._clock))
+        timestamp = str(int(time.time()) if timestamp is None else timestamp)
         sealed = (crypto or self.crypto).encrypt_message(xml, nonce, timestamp)
         found = _ENCRYPT.search(sealed)
         assert found is not None

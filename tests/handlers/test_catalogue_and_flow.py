@@ -49,7 +49,7 @@ def test_the_stable_field_keys_exist() -> None:
 
 
 def test_the_four_organisation_types_ask_exactly_their_fields() -> None:
-    base = {"realname_route": "offline"}
+    base = {"environment": "prod", "realname_route": "offline"}
     expected = {
         "enterprise": {"uscc", "legal_rep", "contact_name", "contact_phone", "org_email", "license_image"},
         "individual": {"uscc", "business_reg_no", "operator_name", "operator_id_number",

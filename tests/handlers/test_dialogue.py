@@ -47,9 +47,9 @@ BAD_INPUTS = [
     ("张三😀", "姓名只能包含"),
     ("张San", "混用了不同文字"),
     ("edit", "用法：修改"),
-    ("edit no_such_field 1", "没有名为「no_such_field」的字段"),
+    ("/edit no_such_field 1", "没有名为「no_such_field」的字段"),
     ("edit org_code 71526726-X", "不适用于这个案例"),
-    ("lang fr", "用法：语言"),
+    ("/lang fr", "用法：语言"),
     ("/status now", "不需要参数"),
 ]
 
@@ -121,11 +121,12 @@ def test_edit_without_value_asks_that_question_again(chat: Chat) -> None:
 def test_edit_that_changes_a_branch(chat: Chat) -> None:
     to_contact(chat)
     chat.send("edit org_type 个体工商户")
-    # the credit code already given also serves the individual business; its own questions follow
-    assert chat.question() == "operator_name"
-    assert "legal_rep" in chat.answers()  # an answer off the new branch is kept, not thrown away
+    # Issue 26: what no longer applies, or is now another question, is cleared and asked
+    # again (the credit code is asked as "credit code or registration number")
+    assert chat.question() == "uscc_or_reg"
+    assert "legal_rep" not in chat.answers() and "uscc" not in chat.answers()
     chat.send("edit org_type 1")
-    assert chat.question() == "contact_name"
+    assert chat.question() == "uscc"
 
 
 def test_changing_the_certificate_type_clears_a_number_that_no_longer_fits(chat: Chat) -> None:

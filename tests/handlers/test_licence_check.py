@@ -9,7 +9,7 @@ from __future__ import annotations
 from handlers.files.licence_check import compare, find, read_values, result_replies
 
 USCC = "91350100M000100Y43"
-ENTERPRISE = {"realname_route": "offline", "org_type": "enterprise"}
+ENTERPRISE = {"environment": "prod", "realname_route": "offline", "org_type": "enterprise"}
 
 
 def test_the_code_name_and_representative_are_found_on_a_clean_read() -> None:
@@ -53,7 +53,7 @@ def test_each_value_is_compared_with_its_answer_and_offered_when_unanswered() ->
 
 def test_an_individual_business_compares_the_operator_and_either_code() -> None:
     found = find([f"统一社会信用代码{USCC}", "经营者王五"])
-    values = {"realname_route": "offline", "org_type": "individual",
+    values = {"environment": "prod", "realname_route": "offline", "org_type": "individual",
               "business_reg_no": "110108000000016", "operator_name": "王五"}
     checks = {c.field: c for c in compare(read_values(found, values), values)}
     assert checks["operator_name"].verdict == "match"
@@ -63,7 +63,7 @@ def test_an_individual_business_compares_the_operator_and_either_code() -> None:
 
 
 def test_other_organisations_compare_the_org_code_inside_a_credit_code() -> None:
-    values = {"realname_route": "offline", "org_type": "other", "org_code": "M000100Y-4"}
+    values = {"environment": "prod", "realname_route": "offline", "org_type": "other", "org_code": "M000100Y-4"}
     read = read_values(find([USCC]), values)
     assert read == {"org_code": "M000100Y-4"}
     assert [c.verdict for c in compare(read, values)] == ["match"]

@@ -330,3 +330,109 @@ def test_through_the_console_each_refusal_is_one_sentence_and_nothing_is_kept(
         with sqlite3.connect(tmp_path / folder / "esignbot.db") as conn:
             fields = {f for (f,) in conn.execute("SELECT field FROM answers")}
         assert not fields & {"operator_id_number", "uscc"}
+
+
+# -- issue 26: exactly as strict as the standards -----------------------------------------
+def _ric(region: str, born: str, sequence: str = "001") -> str:
+    from tests.handlers.test_identifier_properties import mod_11_2
+    return f"{region}{born}{sequence}" + mod_11_2(f"{region}{born}{sequence}")
+
+
+def _uscc(first8: str, organisation: str) -> str:
+    from tests.handlers.test_identifier_properties import gb_11714_check, uscc_check
+    body = first8 + organisation + gb_11714_check(organisation)
+    return body + uscc_check(body)
+
+
+@pytest.mark.parametrize(("region", "born"), [
+    ("310115", "19800101"),  # 浦东新区 since 1993: everyone born there before it holds the code
+    ("110114", "19650630"),  # 昌平区 since 1999
+    ("412723", "19700101"),  # a code no longer in use (python-stdnum issue #442)
+    ("110103", "20150101"),  # 崇文区, abolished in 2010: a number assigned before keeps it
+    ("830000", "19900101"),  # a Taiwan resident's residence permit
+])
+def test_a_region_code_that_existed_at_any_time_is_kept_whatever_the_birth_year(
+        region: str, born: str) -> None:
+    number = _ric(region, born)
+    assert v.resident_id(number, {}) == number
+    assert v.resident_id_advice(number) == ()
+
+
+def test_an_unlisted_region_under_a_real_province_is_kept_with_a_line_not_an_error() -> None:
+    number = _ric("119999", "19900101")  # python-stdnum's get_birth_place raised KeyError here
+    assert v.resident_id(number, {}) == number
+    assert v.resident_id_advice(number) == (v.Advice("warn.ric_region"),)
+    with pytest.raises(Invalid) as caught:
+        v.resident_id(_ric("990101", "19900101"), {})  # no province 99
+    assert (caught.value.key, caught.value.params) == ("err.ric_region", {"province": "99"})
+
+
+@pytest.mark.parametrize("first8", ["A1110000", "N2310115", "Y1440300", "31110105", "81100000"])
+def test_credit_codes_of_every_registration_authority_are_kept(first8: str) -> None:
+    code = _uscc(first8, "MA01B2C3")
+    assert v.uscc_number(code, {}) == code
+    assert v.uscc_advice(code) == ()
+
+
+def test_a_credit_code_of_an_authority_not_in_the_table_is_kept_with_a_line() -> None:
+    code = _uscc("B1110000", "MA01B2C3")
+    assert v.uscc_number(code, {}) == code
+    assert v.uscc_advice(code) == (v.Advice("warn.uscc_authority", {"authority": "B", "category": "1"}),)
+    with pytest.raises(Invalid) as caught:
+        v.uscc_number(_uscc("91A10000", "MA01B2C3"), {})  # the region is digits
+    assert caught.value.key == "err.uscc_region"
+
+
+@pytest.mark.parametrize("typed", ["ops😀@example.com", "运维@example.com", "ops@例子.公司"])
+def test_an_email_address_outside_ascii_is_refused_naming_the_character(typed: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        v.email(typed, {})
+    assert caught.value.key == "err.email_ascii"
+    assert caught.value.params["char"] in typed
+
+
+def test_full_width_email_from_an_ime_is_folded_to_ascii_and_kept() -> None:
+    assert v.email("ｏｐｓ＠ｅｘａｍｐｌｅ．ｃｏｍ", {}) == "ops@example.com"
+    assert v.email("ops@xn--fsqu00a.xn--55qx5d", {}) == "ops@xn--fsqu00a.xn--55qx5d"
+
+
+def test_the_app_name_has_no_unsourced_cap_at_50_but_a_guard_on_pasted_paragraphs() -> None:
+    assert v.app_name("合同" * 30, {}) == "合同" * 30
+    with pytest.raises(Invalid) as caught:
+        v.app_name("合" * (v.APP_NAME_MAX_CHARS + 1), {})
+    assert caught.value.key == "err.too_long"
+
+
+def test_whole_images_are_kept_and_cut_or_corrupt_ones_refused() -> None:
+    from tests.conftest import noisy_jpeg, noisy_png
+
+    jpeg, png = noisy_jpeg(), noisy_png()
+    assert (v.image_mime(jpeg), v.image_mime(png)) == ("image/jpeg", "image/png")
+    for broken in (jpeg[: len(jpeg) // 2], png[: len(png) // 2], jpeg[:-20], png[:-20]):
+        with pytest.raises(Invalid) as caught:
+            v.image_mime(broken)
+        assert caught.value.key == "err.image_corrupt"
+    flipped = bytearray(png)
+    flipped[len(png) // 2] ^= 0xFF  # one byte of the pixel data: the chunk's CRC no longer fits
+    with pytest.raises(Invalid) as caught:
+        v.image_mime(bytes(flipped))
+    assert caught.value.key == "err.image_corrupt"
+    with pytest.raises(Invalid) as caught:
+        v.image_mime(b"GIF89a" + bytes(100))
+    assert caught.value.key == "err.image_type"
+
+
+def test_an_image_claiming_more_pixels_than_pillows_bomb_limit_is_refused_before_decoding() -> None:
+    from PIL import Image
+
+    from tests.conftest import png_bytes
+
+    # 20000 × 20000 = 400 million pixels in a header, a few bytes of data.
+    bomb = png_bytes(20000, 20000, raw=b"")
+    with pytest.raises(Invalid) as caught:
+        v.image_mime(bomb)
+    assert caught.value.key == "err.image_pixels"
+    wide = png_bytes(10000, 9000, raw=b"")  # 90 million: over the limit, under twice it
+    with pytest.raises(Invalid) as caught, pytest.warns(Image.DecompressionBombWarning):
+        v.image_mime(wide)
+    assert caught.value.key == "err.image_pixels"

@@ -24,13 +24,13 @@ from tests.conftest import run_console
 
 def workbook_answers() -> list[str]:
     """What the workbook needs (handlers/files/contents.py WORKBOOK_REQUIRED), as edits."""
-    return ["edit uin 100016315204", "edit enterprise_name 测试科技有限公司",
+    return ["2", "edit uin 100016315204", "edit enterprise_name 测试科技有限公司",
             "edit app_name 合同助手", "edit app_type 1", "edit app_description 在线签署劳动合同"]
 
 
 def image_question() -> list[str]:
     """Lines that bring the licence image question up (the offline route of an enterprise)."""
-    return ["edit realname_route 2", "edit org_type 1", "edit license_image"]
+    return ["2", "edit realname_route 2", "edit org_type 1", "edit license_image"]
 
 
 def workbooks(folder: Path) -> list[Path]:
@@ -133,7 +133,7 @@ def test_check_asks_again_after_a_secret_id_typo_and_says_it_is_checking(tmp_pat
                "TENCENTCLOUD_SECRET_KEY": secret_key("Root")}
         out = run_console(tmp_path, ["2", f"edit uin {UIN}", "check", "AKID-typo",
                                      secret_id("Root")], "--lang", "en", env=env)
-    assert out.count("That is not a SecretId") == 1 and "(2 more tries left)" in out
+    assert out.count("This is not a whole SecretId") == 1 and "(2 more tries left)" in out
     checking = out.index("Checking AKID****opqr; this may take a few seconds…")
     assert checking < out.index("🔐")  # said before the call, and the report follows
     assert "The check is cancelled" not in out and secret_key("Root") not in out

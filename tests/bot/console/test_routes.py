@@ -72,7 +72,7 @@ def test_a_test_case_on_the_console_route_ends_with_a_passing_check_and_no_revie
     assert answers["key_check"] == "passed" and answers["app_id_route"] == "console"
     assert current is None and completed is not None
     assert not {"transfer_status", "realname_status", "app_status", "uin", "key_owner"} & set(answers)
-    snippet = tmp_path / "out" / "esign_first_call_test.py"
+    snippet = tmp_path / "out" / "esign_first_call_case1_test.py"
     assert APP_TEST in snippet.read_text(encoding="utf-8")
     assert key not in snippet.read_text(encoding="utf-8")
 
@@ -103,7 +103,7 @@ def test_a_production_case_on_the_console_route_takes_console_keys(
     answers, (current, _) = _case(tmp_path / "esignbot.db")
     assert answers["key_owner"] == "console" and answers["key_check"] == "passed"
     assert current is None
-    assert (tmp_path / "out" / "esign_first_call_prod.py").is_file()
+    assert (tmp_path / "out" / "esign_first_call_case1_prod.py").is_file()
     assert not list((tmp_path / "out").glob("*.xlsx"))  # no application to send: only on request
     assert "Next: stage 3, the app ID: created in the E-Sign console" in out
 
@@ -146,7 +146,7 @@ def test_the_whitelist_takes_any_real_essbasic_action_and_suggests_near_misses(
 def test_snippet_command_hands_over_the_first_call_program(tmp_path: Path) -> None:
     out = run_console(tmp_path, ["lang en", "snippet", *TEST_ON_CONSOLE[1:9], "snippet"])
     assert "There is no app ID yet, and the program needs it" in out
-    assert APP_TEST in (tmp_path / "out" / "esign_first_call_test.py").read_text(encoding="utf-8")
+    assert APP_TEST in (tmp_path / "out" / "esign_first_call_case1_test.py").read_text(encoding="utf-8")
 
 
 def test_an_option_word_that_is_also_a_command_answers_the_question(tmp_path: Path) -> None:

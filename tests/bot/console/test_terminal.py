@@ -159,7 +159,7 @@ def test_the_secret_key_prompt_shows_nothing_and_ctrl_c_there_cancels_the_check(
     console.line("check")
     console.ready("SecretId:")
     console.line("AKID12345")  # a typo: asked again, not cancelled
-    console.expect("That is not a SecretId")
+    console.expect("This is not a whole SecretId")
     console.ready("SecretId:")
     console.line(SECRET_ID)
     console.ready("(not shown as you type):")

@@ -104,7 +104,7 @@ def test_console_never_reads_a_key_from_a_visible_line(tmp_path: Path,
     assert "> AKID****opqr ********" in out
     assert "这一行里有 SecretKey，我没有使用它" in out
     assert "请设置环境变量 TENCENTCLOUD_SECRET_KEY" in out  # piped, and no variable: refused
-    assert "这一行只能是 SecretId" in out  # the pair on the SecretId line: refused too
+    assert out.count("这一行里有 SecretKey，我没有使用它") == 2  # the pair on the SecretId line: refused too
     assert key not in out + proc.stderr
     assert cloud.calls == [] and cloud.rejected == []
     db = tmp_path / "esignbot.db"
@@ -183,7 +183,8 @@ def test_check_in_a_shared_channel_says_how_to_do_it_privately(shared: Room) -> 
     ask = shared.send("check prod")[-1]
     assert [c.value for c in ask.choices] == ["prod", "test"]
     shared.send("lang en")
-    assert shared.send("check tomorrow")[0].text.startswith("Usage: check [test|prod]")
+    # "check tomorrow" is an answer by the one rule (issue 26); with the slash it is the command
+    assert shared.send("/check tomorrow")[0].text.startswith("Usage: check [test|prod]")
 
 
 def test_a_key_pasted_in_a_shared_channel_is_not_used_and_nothing_is_kept(
@@ -244,7 +245,7 @@ def test_check_for_case_stores_the_result_for_the_case(private: Room,
     replies = check_for_case(private.dialogue, conversation=private.conversation, user_id="U7",
                              user_name="Bob", secret_id=secret_id("Both"),
                              secret_key=secret_key("Both"), environment="prod")
-    assert "不在正式环境，而在测试环境（联调）" in replies[0].text
+    assert "「测试联调」里建的应用号只在测试环境有效" in replies[0].text
     first, second = private.checks()
     assert (first.environment, second.environment) == ("test", "prod")  # type: ignore[attr-defined]
     assert second.user_name == "Bob" and second.secret_id_masked == "AKID****opqr"  # type: ignore[attr-defined]

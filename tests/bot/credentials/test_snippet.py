@@ -40,8 +40,8 @@ def run(program: Path, **env: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_snippet_brings_in_a_first_sub_enterprise_at_the_test_host(
         tmp_path: Path, cloud: FakeTencentCloud) -> None:
-    out = first_call_snippet(APP_TEST, "test")
-    assert out.name == "esign_first_call_test.py" and out.mime == "text/x-python"
+    out = first_call_snippet(APP_TEST, "test", 1)
+    assert out.name == "esign_first_call_case1_test.py" and out.mime == "text/x-python"
     program = tmp_path / out.name
     program.write_bytes(out.content)
     source = out.content.decode("utf-8")
@@ -69,7 +69,7 @@ def test_the_snippet_brings_in_a_first_sub_enterprise_at_the_test_host(
 
 
 def test_a_wrong_key_exits_1_with_the_code(tmp_path: Path, cloud: FakeTencentCloud) -> None:
-    out = first_call_snippet(APP_TEST, "test")
+    out = first_call_snippet(APP_TEST, "test", 1)
     program = tmp_path / out.name
     program.write_bytes(out.content)
     wrong = run(program, ESSBASIC_ENDPOINT=cloud.test_endpoint,
@@ -92,11 +92,11 @@ def test_a_wrong_key_exits_1_with_the_code(tmp_path: Path, cloud: FakeTencentClo
 
 
 def test_the_production_snippet_and_what_is_never_written_into_code() -> None:
-    source = first_call_snippet(APP_TEST, "prod").content.decode("utf-8")
+    source = first_call_snippet(APP_TEST, "prod", 1).content.decode("utf-8")
     assert "'essbasic.tencentcloudapi.com'" in source and "test.ess.tencent.cn'" not in source
     assert "'典子谦示例企业'" in source
     assert "AKID" not in source  # never a key
     with pytest.raises(Invalid):
-        first_call_snippet(APP_TEST + "'; import os; os.system('x') #", "test")
+        first_call_snippet(APP_TEST + "'; import os; os.system('x') #", "test", 1)
     with pytest.raises(ValueError):
-        first_call_snippet(APP_TEST, "staging")
+        first_call_snippet(APP_TEST, "staging", 1)

@@ -15,13 +15,13 @@ import pytest
 
 from bot.files.materials import MaterialsIncomplete, build_materials_package
 from handlers.services import PackageImage
-from tests.conftest import png_bytes, run_console
+from tests.conftest import noisy_jpeg, png_bytes, run_console
 
 STAGE_1 = ["2", "1", "100016315204", "腾讯科技（深圳）有限公司"]
 ENTERPRISE = ["2", "1", "9144030071526726XG", "张三", "李四", "13812345678", "ops@example.com"]
 INDIVIDUAL = ["offline", "个体工商户", "110108000000016", "王五", "11010519491231002X",
               "010-12345678-123", "shop@example.com"]
-JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4
+JPEG = noisy_jpeg(32, 24)  # a real one: the licence photo is decoded to its end (issue 26)
 
 
 def out_files(tmp_path: Path) -> list[Path]:
@@ -109,7 +109,8 @@ def test_online_route_and_no_route_need_no_materials(tmp_path: Path) -> None:
 
 # -- the builder --------------------------------------------------------------------------
 GOVERNMENT: dict[str, Any] = {
-    "enterprise_name": "某市人民医院", "uin": "100016315204", "realname_route": "offline",
+    "environment": "prod", "enterprise_name": "某市人民医院", "uin": "100016315204",
+    "realname_route": "offline",
     "org_type": "government", "cert_type": "institution_cert", "cert_number": "110000001234",
     "legal_rep": "赵六", "contact_name": "钱七", "contact_phone": "010-12345678",
     "org_email": "gov@example.gov.cn",

@@ -30,7 +30,7 @@ from tests.fakes.slack_world import BOT_TOKEN, SIGNING_SECRET, TEAM
 
 CLIENTS = 4
 KILL_AFTER_ACKS = 48
-FIRST_ANSWERS = ["start", "1", "2", "1", "100016315204", "测试科技有限公司"]  # test case, guide's route
+FIRST_ANSWERS = ["start", "2", "1", "100016315204", "测试科技有限公司"]  # production
 
 
 @dataclass

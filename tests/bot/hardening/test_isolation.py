@@ -25,7 +25,7 @@ PHONE = "13812345678"
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlackWorld]:
-    with slack_world(tmp_path_factory.mktemp("slack-isolation"), ESIGNBOT_ADMINS="U9") as started:
+    with slack_world(tmp_path_factory.mktemp("slack-isolation"), ESIGNBOT_ADMINS=f"slack:{TEAM}:U9") as started:
         started.api.users.update({"U1": "Alice Wang", "U2": "Bob Li", "U9": "Admin"})
         yield started
 
@@ -37,7 +37,7 @@ def everything_posted(world: SlackWorld, channel: str) -> str:
 
 def test_a_channel_sees_resident_id_and_phone_masked(world: SlackWorld) -> None:
     thread = start(world, "CMASK")
-    for answer in ("1", "2", "1", "100016315204", "测试科技有限公司", "2", "2", "9144030071526726XG",
+    for answer in ("2", "1", "100016315204", "测试科技有限公司", "2", "2", "9144030071526726XG",
                    "张三", RESIDENT_ID, PHONE, "ops@example.com"):
         thread.say(answer)
     thread.command("status")

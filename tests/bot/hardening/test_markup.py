@@ -58,7 +58,7 @@ def test_markup_typed_by_people_reaches_slack_escaped_and_the_bots_mention_stays
     world.wait_posts(channel, 1)
     world.settle(channel)
     root = str(world.rows("SELECT thread_ts FROM slack_threads")[0][0])
-    for answer in ("1", "2", "2", "2"):  # test env, guide's route, not verified, transfer submitted
+    for answer in ("2", "2", "2"):  # production, not verified, transfer submitted
         world.sender.message(answer, channel=channel, thread_ts=root, user=ALICE)
         world.settle(channel)
     # An answer echoed back, a name from a Slack profile, a reason in an announcement.

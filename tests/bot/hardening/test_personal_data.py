@@ -24,7 +24,7 @@ from tests.conftest import run_console
 
 RESIDENT_ID = "11010519491231002X"
 PHONES = ("13812345678", "13912345678")
-WALK = ["start", "1", "2", "1", "100016315204", "测试科技有限公司", "2", "2", "9144030071526726XG",
+WALK = ["start", "2", "1", "100016315204", "测试科技有限公司", "2", "2", "9144030071526726XG",
         "张三", RESIDENT_ID, PHONES[0], "ops@example.com", f"edit contact_phone {PHONES[1]}"]
 """Test environment on the guide's route (2: by email), verified account, an individual business
 offline: its operator's resident ID and phone, then the phone changed (so history holds both a

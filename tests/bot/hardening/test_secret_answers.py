@@ -15,9 +15,9 @@ from tests.fakes.slack_world import slack_world
 KEY = "Zq8XbN2vLmR4tYp6wKs9dHc3jFg7aE5u"
 """Shaped exactly like a Tencent Cloud SecretKey (32 letters and digits, mixed)."""
 APP_ID = "yDCWzUUckp6mzd8dUuO5GdJ3HEIUsbIf"
-TO_ENTERPRISE_NAME = ["start", "1", "2", "1", "100016315204"]  # test env, guide's route, verified, UIN
+TO_ENTERPRISE_NAME = ["start", "2", "1", "100016315204"]  # production, verified, UIN
 TO_APP_ID = [*TO_ENTERPRISE_NAME, "ACME", "online", "submitted", "approved",
-             "合同助手", "H5", "在线签署合同", "skip", "sent", "approved"]
+             "2", "合同助手", "H5", "在线签署合同", "skip", "sent", "approved"]
 
 
 def db_bytes(db: Path) -> bytes:

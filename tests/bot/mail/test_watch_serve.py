@@ -45,7 +45,7 @@ def test_serve_reads_the_mailbox_posts_the_finding_and_a_tap_records_it(
             "ESIGNBOT_IMAP_LOOKBACK_DAYS": "3650", "ESIGNBOT_SCHEDULER_SECONDS": "1"}
     with running(tmp_path, **imap) as served:
         # test environment, the guide's route, verified account, UIN, name, online, submitted
-        served.say("alice", "开始", "1", "2", "1", UIN, COMPANY, "1", "2")
+        served.say("alice", "开始", "2", "1", UIN, COMPANY, "1", "2")
         served.settle()
         assert served.answers()["realname_status"][0] == "submitted"
         dovecot.deliver(approval())

@@ -56,7 +56,7 @@ def socket_mode(tmp_path: Path) -> Iterator[tuple[FakeSlackApi, FakeSocketMode, 
     # A case whose transfer review was recorded as approved: its result notice is queued.
     chat = Chat(db, f"slack:{TEAM}:CRESULT")
     chat.clock.now = datetime(2025, 9, 30, 10, tzinfo=SHANGHAI)
-    for line in ("start", "1", "2", "2", "2", "review transfer approved"):  # test, guide's route
+    for line in ("start", "2", "2", "2", "review transfer approved"):  # production
         chat.send(line)
     assert outbox(db) == [("result", f"slack:{TEAM}:CRESULT", "pending")]
     with FakeSlackApi(BOT_TOKEN, team_id=TEAM).serving() as api, FakeSocketMode().serving() as socket:

@@ -45,9 +45,9 @@ ONLINE_ROUTE = ["2", "1", "100016315204", "腾讯科技（深圳）有限公司"
 (2; the word "email" is the email command), main key, the key check put off."""
 UNCHECKED = "四个步骤都回答了，但密钥还没有验证过能用"
 """How a case ends whose key check was put off (``later``)."""
-OFFLINE_UNTIL_IMAGE = ["1", "2", "1", "100016315204", "腾讯科技（深圳）有限公司", "2", "1",
+OFFLINE_UNTIL_IMAGE = ["2", "1", "100016315204", "腾讯科技（深圳）有限公司", "2", "1",
                        "9144030071526726XG", "张三", "李四", "13812345678", "ops@example.com"]
-"""test, the guide's route, verified account, UIN, name, offline enterprise until its licence."""
+"""production, verified account, UIN, name, offline enterprise until its licence."""
 
 
 def wecom_env(api_url: str, **extra: str) -> dict[str, str]:
@@ -352,7 +352,7 @@ def test_files_are_uploaded_and_sent_the_workbook_to_all_the_materials_to_one(
     served.wecom.post(served.wecom.image_xml("alice", "MEDIA-LICENCE"))
     served.api.wait_for(lambda api: any("已保存「多合一营业执照」" in t
                                         for t in api.texts_to("alice")))
-    served.say("bob", "2", "3", "合同助手", "微信小程序", "在线签署劳动合同的小程序", "5, 9")
+    served.say("bob", "2", "3", "2", "合同助手", "微信小程序", "在线签署劳动合同的小程序", "5, 9")
     # Stage 3 complete: the application workbook is handed over unasked, to every member.
     served.api.wait_for(lambda api: any(m.get("msgtype") == "file" for m in api.sent_to("alice")))
     workbook_message = next(m for m in served.api.sent() if m.get("msgtype") == "file")
@@ -363,11 +363,14 @@ def test_files_are_uploaded_and_sent_the_workbook_to_all_the_materials_to_one(
              for c in row if c.value is not None}
     assert {"100016315204", "腾讯科技（深圳）有限公司", "合同助手"} <= cells
 
-    # The materials package holds unmasked personal data: only the member who asked gets it.
+    # The materials package holds unmasked personal data: bob never gave any, so he is told
+    # who can ask (docs/privacy.md); alice, who gave them, gets it, and only she.
     served.say("bob", "材料")
+    served.api.wait_for(lambda api: any("只交给填写这些信息的成员" in t for t in api.texts_to("bob")))
+    served.say("alice", "材料")
     served.api.wait_for(lambda api: sum(m.get("msgtype") == "file" for m in api.sent()) == 2)
     package_message = [m for m in served.api.sent() if m.get("msgtype") == "file"][1]
-    assert package_message["touser"] == "bob"
+    assert package_message["touser"] == "alice"
     package = served.api.uploads[package_message["file"]["media_id"]]
     assert package.filename.endswith(".zip")
     with zipfile.ZipFile(io.BytesIO(package.content)) as archive:

@@ -33,7 +33,7 @@ def test_a_test_case_on_the_console_route_from_greeting_to_a_passing_check(tmp_p
         assert APP_TEST in closing and "应用集成 > 测试联调 > 参数配置" in closing
         snippet = next(m for m in served.api.sent() if m.get("msgtype") == "file")
         upload = served.api.uploads[snippet["file"]["media_id"]]
-        assert upload.filename == "esign_first_call_test.py"
+        assert upload.filename == "esign_first_call_case1_test.py"
         assert APP_TEST.encode() in upload.content and key.encode() not in upload.content
         assert {environment for environment, _, _ in cloud.seen} == {"test"}
         assert served.rows("SELECT value FROM answers WHERE field = 'key_check'") == [('"passed"',)]

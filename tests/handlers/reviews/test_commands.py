@@ -19,8 +19,8 @@ from tests.conftest import Chat
 APP_ID = "yDCWpUUckpvv76rqUxjIE8qvXHjCqG4t"
 # Tuesday 30 September 2025, 10:00 in Shanghai: the day before the National Day holiday.
 BEFORE_NATIONAL_DAY = datetime(2025, 9, 30, 2, 0, tzinfo=UTC)
-TO_TRANSFER = ["start", "1", "2", "2"]  # test environment on the guide's route, no verified account yet
-TO_REALNAME = ["start", "1", "2", "1", "100016315204", "腾讯科技（深圳）有限公司", "online"]
+TO_TRANSFER = ["start", "2", "2"]  # production, no verified account yet (issue 26: a test case has no stage 1)
+TO_REALNAME = ["start", "2", "1", "100016315204", "腾讯科技（深圳）有限公司", "online"]
 
 
 def rows(chat: Chat, sql: str) -> list[tuple[object, ...]]:
@@ -57,7 +57,7 @@ def with_admins(chat: Chat, *admins: str) -> Chat:
 
 def test_three_working_days_from_30_september_2025_end_on_the_make_up_saturday(chat: Chat) -> None:
     text = walk(chat, [*TO_TRANSFER, "2"])
-    assert waits(chat) == [("transfer", "waiting", "2025-09-30T02:00:05+00:00", "2025-10-11",
+    assert waits(chat) == [("transfer", "waiting", "2025-09-30T02:00:04+00:00", "2025-10-11",
                             None, None, None)]
     assert "2025-10-11（周六，调休上班）" in text and "3 个工作日" in text
     status = chat.say("status")
@@ -96,8 +96,8 @@ def test_a_rejection_is_recorded_announced_once_and_moves_the_flow(chat: Chat) -
 
 def test_approving_the_app_needs_a_valid_app_id_which_becomes_the_answer(chat: Chat) -> None:
     chat.lang = "en"
-    walk(chat, ["start", "1", "2", "1", "100016315204", "ACME Ltd", "online", "submitted", "approved",
-                "Contracts", "H5", "Sign contracts online", "skip", "sent"])
+    walk(chat, ["start", "2", "1", "100016315204", "ACME Ltd", "online", "submitted", "approved",
+                "2", "Contracts", "H5", "Sign contracts online", "skip", "sent"])
     before = (chat.history_count(), chat.answers(), outbox(chat))
     for bad in ("review app approved", "review app approved 12345", "review app maybe", "review visa approved"):
         replies = chat.send(bad)
@@ -105,7 +105,7 @@ def test_approving_the_app_needs_a_valid_app_id_which_becomes_the_answer(chat: C
         assert (chat.history_count(), chat.answers(), outbox(chat)) == before
     text = chat.say(f"review app approved {APP_ID}")
     assert chat.answers()["app_status"] == "approved" and chat.answers()["app_id"] == APP_ID
-    assert chat.question() == "test_keys" and "API keys" in text  # a test case asks no key_owner
+    assert chat.question() == "key_owner" and "API keys" in text
     notice = outbox(chat)[-1][3]
     assert f"the app ID is {APP_ID}" in notice and "stage 4" in notice
 
@@ -142,7 +142,7 @@ def test_a_transfer_rejection_starts_the_transfer_over(chat: Chat) -> None:
 
 
 def test_a_review_that_does_not_apply_yet_says_what_to_answer_first(chat: Chat) -> None:
-    walk(chat, ["start", "1", "2", "1"])
+    walk(chat, ["start", "2", "1"])
     replies = chat.send("review realname approved")
     assert replies[0].kind == "error" and "补充实名方式" in replies[0].text
     replies = chat.send("review transfer approved")
@@ -160,25 +160,25 @@ def test_with_admins_only_they_record_results_by_command_or_by_answer(chat: Chat
         assert (chat.history_count(), chat.answers()) == before
     assert [w[1] for w in waits(chat)] == ["waiting"]
     chat.say("review realname approved", user="boss")
-    assert [w[1] for w in waits(chat)] == ["approved"] and chat.question() == "app_name"
+    assert [w[1] for w in waits(chat)] == ["approved"] and chat.question() == "app_id_route"
 
 
 def test_status_all_lists_every_case_oldest_first_for_admins_only(db: Path) -> None:
-    first = with_admins(Chat(db, "test:team-a"), "boss")
+    first = with_admins(Chat(db, "test:team-a"), "test:boss")
     first.clock.now = BEFORE_NATIONAL_DAY
     walk(first, [*TO_TRANSFER, "2"])
-    second = with_admins(Chat(db, "test:team-b"), "boss")
+    second = with_admins(Chat(db, "test:team-b"), "test:boss")
     second.clock.now = datetime(2025, 10, 13, 2, 0, tzinfo=UTC)
     walk(second, ["start", "2"], user="carol")
     refused = first.send("status all")
     assert refused[0].kind == "error" and "ESIGNBOT_ADMINS" in refused[0].text
-    admin = with_admins(Chat(db, "test:boss-dm"), "boss")
+    admin = with_admins(Chat(db, "test:boss-dm"), "test:boss")
     admin.clock.now = datetime(2025, 10, 13, 2, 0, tzinfo=UTC)
     [listing] = admin.send("状态 全部", user="boss")  # no case in the admin's own conversation
     assert listing.private and listing.kind == "status"
     text = listing.text
     # By enterprise name (none given yet), not by conversation key; quietest first.
-    assert text.index("#1 · （尚无企业名称） · 测试环境（联调）") < text.index("#2 · （尚无企业名称） · 正式环境")
+    assert text.index("#1 · （尚无企业名称） · 正式环境") < text.index("#2 · （尚无企业名称） · 正式环境")
     assert "test:team-a" not in text and "最近活动 2025-09-30 10:00" in text
     assert "对公打款认证" in text and "已超期 1 个工作日" in text and "没有进行中的等待" in text
     assert rows(first, "SELECT count(*) FROM cases") == [(2,)]
@@ -188,7 +188,7 @@ def test_status_all_lists_every_case_oldest_first_for_admins_only(db: Path) -> N
     first.say("100016315204")
     first.say("甲科技有限公司")
     text = admin.send("status all", user="boss")[0].text
-    assert text.index("#2 · （尚无企业名称）") < text.index("#1 · 甲科技有限公司 · 测试环境（联调）")
+    assert text.index("#2 · （尚无企业名称）") < text.index("#1 · 甲科技有限公司 · 正式环境")
 
 
 def test_status_all_without_admins_configured_is_refused(chat: Chat) -> None:
@@ -198,7 +198,7 @@ def test_status_all_without_admins_configured_is_refused(chat: Chat) -> None:
 
 
 def test_words_after_status_that_are_not_a_command_stay_an_answer(chat: Chat) -> None:
-    walk(chat, ["start", "1", "2", "1", "100016315204"])
+    walk(chat, ["start", "2", "1", "100016315204"])
     chat.say("Status Quo Ltd")
     assert chat.answers()["enterprise_name"] == "Status Quo Ltd"
     assert chat.send("/status quo")[0].kind == "error"
@@ -224,16 +224,16 @@ def test_spring_festival_2027_is_not_counted_as_working_days(chat: Chat) -> None
 
 
 def test_the_app_review_duration_is_an_estimate_and_says_so(chat: Chat) -> None:
-    walk(chat, ["start", "1", "2", "1", "100016315204", "ACME", "online", "submitted", "approved",
-                "合同助手", "H5", "在线签署合同", "skip"])
+    walk(chat, ["start", "2", "1", "100016315204", "ACME", "online", "submitted", "approved",
+                "2", "合同助手", "H5", "在线签署合同", "skip"])
     text = chat.say("sent")
     assert "没有写明这项审核的时长" in text and "5 个工作日" in text
     assert waits(chat)[-1][3] == "2025-10-14"
 
 
 def test_end_wait_records_a_result_from_outside_a_turn_once(chat: Chat) -> None:
-    walk(chat, ["start", "1", "2", "1", "100016315204", "ACME", "online", "submitted", "approved",
-                "合同助手", "H5", "在线签署合同", "skip", "sent"])
+    walk(chat, ["start", "2", "1", "100016315204", "ACME", "online", "submitted", "approved",
+                "2", "合同助手", "H5", "在线签署合同", "skip", "sent"])
     at = datetime(2025, 10, 9, 2, 0, tzinfo=UTC).isoformat(timespec="seconds")
     with chat.store.transaction() as tx:
         case = tx.active_case(chat.conversation)
