@@ -59,6 +59,7 @@ from handlers.credentials.report import (
     code_detail,
 )
 from handlers.credentials.secret_shapes import secret_id_problem, secret_key_problem
+from storage.conversation_langs import remembered_lang
 
 log = logging.getLogger("esignbot.credentials")
 
@@ -490,7 +491,9 @@ def check_for_case(dialogue: Dialogue, *, conversation: str, user_id: str, user_
 
 
 def case_language(dialogue: Dialogue, conversation: str) -> str:
-    """The language of the conversation's case (for prompts an adapter prints itself)."""
+    """The language of the conversation's case, else the one the conversation chose with
+    ``lang`` (kept without a case), for prompts an adapter prints itself."""
     with dialogue.store.transaction() as tx:
         case = tx.active_case(conversation)
-    return normalise_lang(case.lang if case else dialogue.default_lang)
+        lang = case.lang if case else remembered_lang(tx, conversation)
+    return normalise_lang(lang or dialogue.default_lang)

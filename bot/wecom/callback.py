@@ -59,6 +59,7 @@ from handlers.turn import Later, parse_environment
 from storage import StoreTransaction
 from storage import waits as outbox_store
 from storage import wecom as wecom_store
+from storage.conversation_langs import remembered_lang
 
 log = logging.getLogger("esignbot.wecom")
 
@@ -445,8 +446,10 @@ class WeComPlatform:
                             case.lang if case else self.dialogue.default_lang)
 
     def _default_lang(self, tx: StoreTransaction) -> str:
+        """The corp case's language, else the one the conversation chose with ``lang``."""
         case = tx.active_case(self.conversation)
-        return case.lang if case else self.dialogue.default_lang
+        lang = case.lang if case else remembered_lang(tx, self.conversation)
+        return lang or self.dialogue.default_lang
 
     def _claim_only(self, message: WeComMessage) -> Audience | None:
         """Mark an input the dialogue never sees as processed; None when it already was."""

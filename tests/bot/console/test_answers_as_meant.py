@@ -164,3 +164,13 @@ def test_stage_two_shows_todays_activation_beside_the_guides_route(tmp_path: Pat
     assert "Which route for the supplementary real-name verification?" in out
     assert "https://cloud.tencent.com/document/product/1420/58760" in out
     assert "super administrator authorisation letter" in out
+
+
+def test_what_the_terminal_says_itself_keeps_the_conversations_language_without_a_case(
+        tmp_path: Path) -> None:
+    """The console's own sentences (here the closing line about warnings written to its log,
+    one of which the ignored key causes) follow ``lang`` once the case is gone, as the
+    dialogue's replies do."""
+    out = run_console(tmp_path, ["lang en", "cancel", "yes", "Gu5t9xGARNpq86cd98joQYCN3Cozk1qA"])
+    assert "Case #1 is cancelled" in out
+    assert "This session wrote" in out and "本次运行" not in out
