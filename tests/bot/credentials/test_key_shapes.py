@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from handlers import Dialogue, Inbound
 from storage import CaseStore
+from tests.bot.console.test_routes import TEST_ON_CONSOLE
 from tests.bot.credentials.test_routes import _env, by_name
 from tests.conftest import run_console
 from tests.fakes.tencentcloud import (
@@ -42,9 +43,6 @@ from tests.fakes.tencentcloud import (
     standard_cloud,
 )
 
-TEST_ON_CONSOLE = ["lang en", "1", "console", "2", "Acme Test Ltd", "Contract helper", "pc web",
-                   "Signs labour contracts online", APP_TEST, "skip"]
-"""A test case on today's console route, up to its last question (the key check)."""
 PROD_TO_APP_STATUS = ["2", "1", UIN, "腾讯科技（深圳）有限公司", "1", "2", "3", "2", "合同助手",
                       "微信小程序", "在线签署劳动合同的小程序", "5, 9"]
 """A production case on the guide's route (bank transfer done, real name online, the Excel by
