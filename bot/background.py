@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from bot.files.process import FileBuilderProcess
 from bot.mail.watch import mail_watcher
 from bot.mail.watch import server_hooks as mail_hooks
-from bot.scheduler import Scheduler, SendingPlatform
+from bot.delivery import DeliveryRuntime, Transport
+from bot.scheduler import Scheduler
 from bot.scheduler import server_hooks as scheduler_hooks
 from bot.settings import Settings
 from bot.web.health import Probe, database_probe
@@ -34,18 +35,22 @@ class Background:
     """A liveness probe for each part, and the database's writability, for ``/healthz``."""
 
 
-def background_work(settings: Settings, dialogue: Dialogue, platforms: Sequence[SendingPlatform],
+def background_work(settings: Settings, dialogue: Dialogue, platforms: Sequence[Transport],
                     files: FileBuilderProcess, metrics: Metrics | None = None) -> Background:
     """The hooks for ``platforms``; raises ``MailConfigError`` when the mailbox is only partly
     configured. ``files`` is the builder ``dialogue`` was made with: it starts first (so the
     first build does not wait for it) and closes last, after the platforms' remaining work.
     ``metrics``: where give-ups and mailbox faults are counted (``serve``)."""
     scheduler = Scheduler(dialogue.store, interval_s=settings.esignbot_scheduler_seconds,
-                          admins=dialogue.services.admins,
-                          on_give_up=metrics.count_give_up if metrics is not None else None)
-    startup, shutdown = scheduler_hooks(dialogue.store, platforms, scheduler=scheduler)
+                          admins=dialogue.services.admins)
+    delivery = DeliveryRuntime(
+        dialogue.store, dialogue=dialogue, admins=dialogue.services.admins,
+        on_give_up=metrics.count_give_up if metrics is not None else None)
+    startup, shutdown = scheduler_hooks(dialogue.store, platforms, scheduler=scheduler,
+                                        delivery=delivery)
     work = Background([files.start, startup], [shutdown], [files.close],
-                      {"database": database_probe(dialogue.store), "scheduler": scheduler.health})
+                      {"database": database_probe(dialogue.store), "scheduler": scheduler.health,
+                       "delivery": delivery.health})
     watcher = mail_watcher(settings, dialogue,  # Tencent's review emails, when configured
                            on_fault=metrics.count_mailbox_fault if metrics is not None else None)
     if watcher is not None:

@@ -11,49 +11,38 @@ One pass (:meth:`Scheduler.tick`):
 1. every open wait whose due date (Asia/Shanghai) has passed is marked overdue;
 2. on a working day between 09:00 and 18:00 local time, each overdue wait not yet reminded
    today gets one reminder, queued in the same transaction that claims the day;
-3. queued messages for the conversations this process serves are claimed, sent through the
-   route that owns the conversation (``slack:``/``wecom:`` platforms, the console's own
-   conversation), and marked sent — or given back for a later attempt when the send failed;
-   after the last attempt it is given up on: logged once at ERROR and told to the admins
-   (``handlers/reviews/undelivered.py``), since nobody else would ever notice it missing.
+3. with ``routes`` (a terminal, tests), what is due in the outbox is sent in this pass, through
+   the same code the delivery runtime of ``serve`` runs in its own thread
+   (:mod:`bot.delivery.runtime`: per conversation, in commit order, given up on loudly).
 
-A message is sent once. The one exception is a process that dies between sending and marking:
-its claim runs out after ``lease`` and another process sends it again (at least once, never
-silently lost).
+Reminders are only *written* here, in the transaction that claims the day; sending them is the
+delivery runtime's (issue 27: one way out).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import re
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
 
-from handlers.reviews import coverage, undelivered
-from handlers.reviews.notices import from_rows, reminder_replies, to_rows
+from bot.delivery.runtime import DeliveryRuntime
+from bot.delivery.transport import Route, Transport, plain_mention, slack_mention
+from handlers.reviews import coverage
+from handlers.reviews.notices import reminder_replies, to_rows
 from handlers.reviews.workdays import in_working_hours, local_date, workdays_between
-from handlers.shapes import Reply
-from storage import CaseStore
+from storage import CaseStore, outbox
 from storage import waits as store
 
 log = logging.getLogger("esignbot.scheduler")
 
 Clock = Callable[[], datetime]
-Sender = Callable[[str, Sequence[Reply]], None]
-"""Posts replies into a conversation; raises when it could not (the message is retried)."""
-Mention = Callable[[str, str], str]
-"""(user id, display name) -> how this platform calls on a person."""
-SenderFor = Callable[[str, Sequence[Reply], str], None]
-"""Posts a queued live reply (``purpose`` 'reply') as the turn would have: its private replies
-to the person whose input it answers (the third argument); raises when it could not."""
+
+__all__ = ["Clock", "Route", "Scheduler", "TickReport", "plain_mention", "server_hooks",
+           "slack_mention"]
 
 EVENT_RETENTION = timedelta(days=7)
 """How long a processed event id is kept. Platforms resend an input for minutes (Slack's three
@@ -64,41 +53,12 @@ PRUNE_BATCH = 5000
 PRUNE_BATCHES = 20
 """At most this many batches per pruning, each its own short transaction."""
 
-_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
-
-
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def plain_mention(user_id: str, name: str) -> str:
-    return f"@{name or user_id}"
-
-
-def slack_mention(user_id: str, name: str) -> str:
-    """``<@U0123>``, which Slack renders as the person's name and notifies them."""
-    return f"<@{user_id}>" if _SLACK_USER.match(user_id) else plain_mention(user_id, name)
-
-
-_MENTIONS: dict[str, Mention] = {"slack": slack_mention}
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """Where messages for some conversations go: ``key`` is a prefix ending in ``:``
-    (``slack:``) or one exact conversation (``console:default``)."""
-
-    key: str
-    send: Sender
-    mention: Mention = plain_mention
-    send_for: SenderFor | None = None
-
-    def owns(self, conversation: str) -> bool:
-        return conversation.startswith(self.key) if self.key.endswith(":") else conversation == self.key
 
 
 @dataclass(slots=True)
@@ -120,40 +80,35 @@ class Scheduler:
         clock: Clock | None = None,
         routes: Sequence[Route] = (),
         interval_s: float = 10.0,
-        lease: timedelta = timedelta(minutes=5),
-        max_attempts: int = 8,
+        lease: timedelta = timedelta(seconds=60),
+        max_attempts: int = 12,
         owner: str | None = None,
         admins: Iterable[str] = (),
         on_give_up: Callable[[], None] | None = None,
         recipient: str | None = None,
     ) -> None:
         self.db = db
-        self.recipient = recipient
-        """Set in a terminal: deliver only what is for this person or for everyone (a notice
-        for one admin must not show in a colleague's window on the same case)."""
         self.clock: Clock = clock or _utc_now
         """Real time unless a test sets it."""
-        self.routes: list[Route] = list(routes)
         self.interval_s = interval_s
-        self.lease = lease
-        self.max_attempts = max_attempts
         self.admins = frozenset(admins)
         """``ESIGNBOT_ADMINS``: who hears about the bot itself (the calendar running out)."""
         self._calendar_checked: date | None = None
         self._events_pruned_at: datetime | None = None
-        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._tick_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.on_give_up = on_give_up
-        """Called once per message given up on (``serve`` counts them for ``/metrics``)."""
+        self.delivery = DeliveryRuntime(db, transports=routes, clock=self.clock, owner=owner,
+                                        lease=lease, max_attempts=max_attempts,
+                                        recipient=recipient, admins=admins, on_give_up=on_give_up)
+        """Sends what is due at each :meth:`tick` when ``routes`` are given (a terminal)."""
         self._pass_started: float | None = None
         self._last_pass: float | None = None
         self._failed_passes = 0
         self._last_error = ""
 
     def add_route(self, route: Route) -> None:
-        self.routes.append(route)
+        self.delivery.add_transport(route)
 
     # -- one pass -------------------------------------------------------------------------
     def tick(self) -> TickReport:
@@ -163,7 +118,9 @@ class Scheduler:
             now = self.clock()
             self._check_calendar(now)
             self._remind(now, report)
-            self._deliver(now, report)
+            if self.delivery.transports:
+                sent = self.delivery.deliver_due()
+                report.delivered, report.failed = sent.delivered, sent.failed
             self._prune_events(now)
             return report
 
@@ -174,10 +131,12 @@ class Scheduler:
             return
         self._events_pruned_at = now
         before = _iso(now - EVENT_RETENTION)
-        for _ in range(PRUNE_BATCHES):
-            with self.db.transaction() as tx:
-                if tx.prune_events(before, PRUNE_BATCH) < PRUNE_BATCH:
-                    return
+        for prune in (lambda tx: tx.prune_events(before, PRUNE_BATCH),
+                      lambda tx: outbox.prune_sent(tx, before, PRUNE_BATCH)):
+            for _ in range(PRUNE_BATCHES):
+                with self.db.transaction() as tx:
+                    if prune(tx) < PRUNE_BATCH:
+                        break
 
     def _check_calendar(self, now: datetime) -> None:
         """Once a (Shanghai) day: in December, tell admins when next year is not covered."""
@@ -198,7 +157,7 @@ class Scheduler:
         remind_now = in_working_hours(now)
         at = _iso(now)
         with self.db.transaction() as tx:
-            report.skipped += store.skip_stale_reminders(tx)
+            report.skipped += outbox.skip_stale_reminders(tx)
             for item in store.open_waits_of_active_cases(tx):
                 wait = item.wait
                 due = date.fromisoformat(wait.due_on)
@@ -209,81 +168,13 @@ class Scheduler:
                     continue
                 replies = reminder_replies(wait.kind, item.lang, started_at=wait.started_at,
                                            due_on=due, late=workdays_between(due, today))
-                store.add_message(
+                outbox.add_message(
                     tx, dedupe_key=f"reminder:{wait.id}:{today.isoformat()}", case_id=wait.case_id,
                     wait_id=wait.id, purpose="reminder", conversation=item.conversation,
                     mention_user_id=item.created_by,
                     mention_name=item.created_by_name or item.created_by,
                     replies=to_rows(replies), at=at)
                 report.reminders += 1
-
-    def _deliver(self, now: datetime, report: TickReport) -> None:
-        if not self.routes:
-            return
-        prefixes = [r.key for r in self.routes if r.key.endswith(":")]
-        exact = [r.key for r in self.routes if not r.key.endswith(":")]
-        with self.db.transaction() as tx:
-            claimed = store.claim_messages(tx, owner=self.owner, now=_iso(now),
-                                           lease_until=_iso(now + self.lease), prefixes=prefixes,
-                                           conversations=exact, recipient=self.recipient)
-        stuck: dict[str, bool] = {}
-        """Conversations whose message failed in this pass -> whether it was a queued reply."""
-        for message in claimed:
-            route = next(r for r in self.routes if r.owns(message.conversation))
-            if message.conversation in stuck and (
-                    stuck[message.conversation] or message.purpose == "reply"):
-                # Sending it now would overtake the one that just failed (see
-                # storage.waits._NOT_OVERTAKING): back in the queue, untried.
-                with self.db.transaction() as tx:
-                    store.release_message(tx, message.id, owner=self.owner)
-                continue
-            try:
-                if message.purpose == "reply" and route.send_for is not None:
-                    route.send_for(message.conversation, self._replies(message, route),
-                                   message.actor or "")
-                else:
-                    route.send(message.conversation, self._replies(message, route))
-            except Exception as problem:
-                # The reason by type only: a platform error may quote what we tried to send.
-                log.warning("delivering message %s to %s failed: %s", message.id,
-                            message.conversation, type(problem).__name__)
-                self._give_back(message, type(problem).__name__, now)
-                stuck[message.conversation] = (stuck.get(message.conversation, False)
-                                               or message.purpose == "reply")
-                report.failed += 1
-                continue
-            with self.db.transaction() as tx:
-                store.mark_sent(tx, message.id, owner=self.owner, at=_iso(self.clock()))
-            report.delivered += 1
-
-    def _replies(self, message: store.OutboxRecord, route: Route) -> list[Reply]:
-        replies = from_rows(message.replies)
-        if not replies or not message.mention_user_id:
-            return replies
-        mention = route.mention(message.mention_user_id, message.mention_name or "")
-        first = replies[0]
-        return [first.model_copy(update={"text": f"{mention} {first.text}"}), *replies[1:]]
-
-    def _give_back(self, message: store.OutboxRecord, error: str, now: datetime) -> None:
-        retry_at = None
-        if message.attempts < self.max_attempts:
-            retry_at = _iso(now + timedelta(minutes=min(2 ** (message.attempts - 1), 60)))
-        with self.db.transaction() as tx:
-            marked = store.mark_failed(tx, message.id, owner=self.owner, error=error,
-                                       retry_at=retry_at)
-            told = [] if retry_at or not marked else undelivered.tell_admins(
-                tx, message_id=message.id, conversation=message.conversation,
-                case_id=message.case_id, attempts=message.attempts, error=error,
-                admins=self.admins, at=_iso(now))
-        if retry_at or not marked:
-            return
-        # Once: only the process whose claim marked it failed gets here. Ids only: the text
-        # may hold personal data.
-        log.error("gave up on message %s for %s (case %s) after %d attempts (%s); admins told "
-                  "in %s", message.id, message.conversation, message.case_id, message.attempts,
-                  error, told or "no conversation (set ESIGNBOT_ADMINS and start a case there)")
-        if self.on_give_up is not None:
-            self.on_give_up()
 
     # -- running in the background --------------------------------------------------------
     def start(self) -> None:
@@ -342,65 +233,28 @@ FAILING_PASSES = 3
 
 
 # -- platforms served over HTTP ---------------------------------------------------------------
-class SendingPlatform(Protocol):
-    """The part of ``bot.web.server.Platform`` the scheduler uses."""
-
-    name: str
-
-    def send(self, conversation: str, replies: Sequence[Reply]) -> Awaitable[None]: ...
-
-
-def platform_route(
-    platform: SendingPlatform, loop: asyncio.AbstractEventLoop, *, timeout_s: float = 120.0
-) -> Route:
-    """A route that runs ``platform.send`` on the server's event loop (where the platform's
-    HTTP clients live) and waits for it from the scheduler's thread."""
-
-    def send(conversation: str, replies: Sequence[Reply]) -> None:
-        async def call() -> None:
-            await platform.send(conversation, replies)
-
-        future = asyncio.run_coroutine_threadsafe(call(), loop)
-        try:
-            future.result(timeout=timeout_s)
-        except TimeoutError:
-            future.cancel()
-            raise
-
-    def send_for(conversation: str, replies: Sequence[Reply], actor: str) -> None:
-        assert callable(platform_send_for)
-        future = asyncio.run_coroutine_threadsafe(
-            platform_send_for(conversation, replies, actor), loop)
-        try:
-            future.result(timeout=timeout_s)
-        except TimeoutError:
-            future.cancel()
-            raise
-
-    mention = getattr(platform, "mention", None)
-    platform_send_for = getattr(platform, "send_for", None)
-    return Route(f"{platform.name}:", send,
-                 mention if callable(mention) else _MENTIONS.get(platform.name, plain_mention),
-                 send_for if callable(platform_send_for) else None)
-
-
 def server_hooks(
-    db: CaseStore, platforms: Sequence[SendingPlatform], *, clock: Clock = _utc_now,
+    db: CaseStore, platforms: Sequence[Transport], *, clock: Clock = _utc_now,
     interval_s: float = 10.0, admins: Iterable[str] = (), scheduler: Scheduler | None = None,
+    delivery: DeliveryRuntime | None = None,
 ) -> tuple[Callable[[], None], Callable[[], Awaitable[None]]]:
-    """(startup, shutdown) for ``bot.web.server.build_app``: the scheduler runs in a thread while
-    the server runs, delivering through each platform's ``send``; shutdown waits for it off the
-    event loop, so a send in flight can still finish on that loop. ``scheduler``: the one to
-    run (``serve`` keeps it for its health check); built from the other arguments when None."""
+    """(startup, shutdown) for ``bot.web.server.build_app``: the scheduler and the delivery
+    runtime run in threads while the server runs, the runtime posting through each platform
+    (a :class:`~bot.delivery.transport.Transport`) on the server's event loop, where the
+    platforms' HTTP clients live. Shutdown waits for both off the event loop, so a send in
+    flight can still finish on that loop."""
     scheduler = scheduler or Scheduler(db, clock=clock, interval_s=interval_s, admins=admins)
+    runtime = delivery or DeliveryRuntime(db, clock=clock, admins=admins)
 
     def startup() -> None:
-        loop = asyncio.get_running_loop()
+        runtime.bind_loop(asyncio.get_running_loop())
         for platform in platforms:
-            scheduler.add_route(platform_route(platform, loop))
+            runtime.add_transport(platform)
+        runtime.start()
         scheduler.start()
 
     async def shutdown() -> None:
         await asyncio.to_thread(scheduler.stop)
+        await asyncio.to_thread(runtime.stop)
 
     return startup, shutdown

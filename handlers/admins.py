@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from storage import CaseRecord, StoreTransaction
-from storage import waits as outbox
+from storage import CaseRecord, StoreTransaction, outbox
 
 WORKSPACE_PLATFORMS = frozenset({"slack", "wecom"})
 """Platforms whose conversations belong to a workspace (a Slack team, a WeCom corp): a

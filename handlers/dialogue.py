@@ -11,11 +11,15 @@ unexpected error rolls the turn back and becomes a one-line apology.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 from handlers import core_commands as core
 from handlers import flow
@@ -25,14 +29,17 @@ from handlers.credentials import commands as credentials
 from handlers.files import commands as files
 from handlers.files import licence_check
 from handlers.flow import FIELDS, Kind
+from handlers.jobs import HELD_IN_MEMORY, JobContext, JobRunner, runners
 from handlers.mail import findings
 from handlers.reviews import commands as reviews
 from handlers.services import Services
-from handlers.shapes import Inbound, Reply
+from handlers.shapes import Inbound, Reply, from_rows, reply_rows
 from handlers.turn import AnswerHook, ChoiceCheck, Later, Turn, option_labels
 from handlers.validators import MAX_INPUT_CHARS
-from storage import CaseStore
+from storage import CaseStore, StoreTransaction, outbox
+from storage.conversation_langs import remembered_lang
 from storage.health import cannot_write
+from storage.jobs import JobRecord, add_job, finish_job
 
 log = logging.getLogger("esignbot.dialogue")
 
@@ -127,29 +134,43 @@ ACTION_HANDLERS: Mapping[str, ActionHandler] = MappingProxyType({
 
 TurnStatus = Literal["ok", "refused", "duplicate", "failed"]
 
+JOB_LEASE = timedelta(minutes=3)
+"""How long the process that wrote a job holds it before another may run it (it died)."""
+
 
 @dataclass(slots=True)
 class Outcome:
-    """What one input produced: replies to send now (already committed), and slow work to run
-    after the platform has been answered, each part of which returns further replies."""
+    """What one input produced, committed: its replies (also written to the outbox, which is
+    how they leave), and the jobs it left for after the commit."""
 
     replies: list[Reply]
-    later: list[Later] = field(default_factory=list)
+    jobs: list[JobRecord] = field(default_factory=list)
     status: TurnStatus = "ok"
     """How the input went, for the shell's counts (``bot/web/metrics.py``): ``ok``; ``refused``
     (an answer or command turned down with its reason); ``duplicate`` (a platform's retry of an
     input already applied); ``failed`` (rolled back, answered with an apology)."""
     lang: str | None = None
-    """The language the turn spoke (the case's, or the conversation's): what an apology for
-    its slow work is said in."""
+    """The language the turn spoke (the case's, or the conversation's)."""
+    message_id: int | None = None
+    """The outbox row holding ``replies``; None when there are none, or when they could not be
+    written (the database refuses writes): then they are sent directly (``stored`` False)."""
+
+    @property
+    def stored(self) -> bool:
+        return self.message_id is not None or not self.replies
 
 
 Observer = Callable[[Inbound, Outcome], None]
-"""Told of every processed input and its outcome (the shell counts turns with it)."""
+"""Told of every processed input and its outcome (the shell counts turns with it, and the
+delivery runtime starts the turn's jobs and sends its replies)."""
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 class Dialogue:
@@ -169,10 +190,24 @@ class Dialogue:
         self.services = services or Services()
         self.observers: list[Observer] = []
         """Called after each :meth:`process`; an observer that raises is logged, not felt."""
+        self.job_runners: dict[str, JobRunner] = {}
+        """Runners of the jobs an adapter leaves (``slack.file``: a shared file to fetch),
+        beside those the features register (``handlers.jobs.runs``)."""
+        self._held: dict[int, tuple[int, Later]] = {}
+        """Closures of :data:`handlers.jobs.HELD_IN_MEMORY` jobs, by job id (with their pid)."""
+        self._held_lock = threading.Lock()
+        self._owner: tuple[int, str] | None = None
+
+    @property
+    def owner(self) -> str:
+        """This process, as it signs its claims on jobs and messages (new after a fork)."""
+        pid = os.getpid()
+        if self._owner is None or self._owner[0] != pid:
+            self._owner = (pid, f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:8]}")
+        return self._owner[1]
 
     def process(self, inbound: Inbound) -> Outcome:
-        """Apply one input and commit it; slow work (network calls) is returned, not run, so
-        an adapter can answer its platform first and run it off the acknowledgement path."""
+        """Apply one input and commit it with its replies and jobs; nothing is sent here."""
         outcome = self._process(inbound)
         for observe in self.observers:
             try:
@@ -181,18 +216,23 @@ class Dialogue:
                 log.exception("turn observer failed")
         return outcome
 
+    def _turn(self, tx: StoreTransaction, inbound: Inbound) -> Turn:
+        return Turn(tx, inbound, self.clock().astimezone(UTC), default_lang=self.default_lang,
+                    services=self.services, answer_hooks=ANSWER_HOOKS,
+                    choice_checks=CHOICE_CHECKS, case_store=self.store)
+
     def _process(self, inbound: Inbound) -> Outcome:
         try:
             with self.store.transaction() as tx:
-                turn = Turn(tx, inbound, self.clock().astimezone(UTC),
-                            default_lang=self.default_lang, services=self.services,
-                            answer_hooks=ANSWER_HOOKS, choice_checks=CHOICE_CHECKS,
-                            case_store=self.store)
+                turn = self._turn(tx, inbound)
                 if inbound.event_id and not tx.claim_event(inbound.event_id, turn.now):
                     return Outcome([], status="duplicate")  # a retry of an input applied before
+                started = turn.case
                 replies = _route(turn)
-                refused = any(reply.kind == "error" for reply in replies)
-                return Outcome(replies, turn.later, "refused" if refused else "ok", turn.lang)
+                case = turn.case or started
+                outcome = self._commit(tx, turn, replies, case.id if case else None)
+                outcome.status = "refused" if any(r.kind == "error" for r in replies) else "ok"
+                return outcome
         except Exception as problem:
             read = self._read_only(inbound) if cannot_write(problem) else None
             if read is not None:
@@ -202,20 +242,112 @@ class Dialogue:
             # The transaction rolled back: nothing of this input was kept. Log where, not what
             # was typed (it may hold personal data).
             log.exception("turn failed in conversation %s", inbound.conversation)
-            return Outcome([self._apology(inbound.lang)], status="failed")
+            return self._apologise(inbound)
+
+    def _commit(self, tx: StoreTransaction, turn: Turn, replies: list[Reply],
+                case_id: int | None) -> Outcome:
+        """Write the turn's replies and jobs in its transaction: what leaves, leaves from here."""
+        msg, now = turn.msg, turn.clock_now
+        lease = _iso(now + JOB_LEASE)
+        work: list[tuple[str, dict[str, Any], Later | None]] = [
+            (kind, payload, None) for kind, payload in turn.jobs]
+        work += [(HELD_IN_MEMORY, {"what": what}, later) for later, what in turn.later]
+        jobs = []
+        for index, (kind, payload, later) in enumerate(work):
+            if turn.then and index == len(work) - 1:
+                payload = {**payload, "then": reply_rows(turn.then)}
+            job = add_job(tx, kind=kind, lang=turn.lang, payload=payload, at=turn.now,
+                          owner=self.owner, lease_until=lease, conversation=msg.conversation,
+                          case_id=case_id, actor=msg.user_id, address=msg.address)
+            if later is not None:
+                with self._held_lock:
+                    self._held[job.id] = (os.getpid(), later)
+            jobs.append(job)
+        if turn.then and not work:
+            replies = [*replies, *turn.then]
+        message_id = outbox.add_replies(
+            tx, conversation=msg.conversation, case_id=case_id, actor=msg.user_id,
+            address=msg.address, replies=reply_rows(replies), at=turn.now) if replies else None
+        return Outcome(replies, jobs, lang=turn.lang, message_id=message_id)
+
+    def tell(self, inbound: Inbound, replies: list[Reply], *,
+             jobs: Sequence[tuple[str, dict[str, Any]]] = (),
+             held: Sequence[tuple[Later, str]] = (), case_id: int | None = None) -> Outcome:
+        """What an adapter says or leaves about an input the engine does not apply (a key
+        pasted in a channel, a shared file to fetch before its turn): its replies queued and
+        its jobs written in one transaction — with the input's id claimed, when it has one, so
+        a platform's retry does neither twice — then handed to the observers like a turn's.
+        ``held``: work that must not be written down (a key check), as ``Turn.hold`` leaves it.
+        Nothing is sent here: this is the same one way out."""
+        try:
+            with self.store.transaction() as tx:
+                now = self.clock().astimezone(UTC)
+                if inbound.event_id and not tx.claim_event(inbound.event_id, _iso(now)):
+                    return Outcome([], status="duplicate")
+                if case_id is None:
+                    case = tx.active_case(inbound.conversation)
+                    case_id = case.id if case is not None else None
+                lang = self._lang(tx, inbound)
+                lease = _iso(now + JOB_LEASE)
+                work: list[tuple[str, dict[str, Any], Later | None]] = [
+                    (kind, payload, None) for kind, payload in jobs]
+                work += [(HELD_IN_MEMORY, {"what": what}, later) for later, what in held]
+                written = []
+                for kind, payload, later in work:
+                    job = add_job(tx, kind=kind, lang=lang, payload=payload, at=_iso(now),
+                                  owner=self.owner, lease_until=lease,
+                                  conversation=inbound.conversation, case_id=case_id,
+                                  actor=inbound.user_id, address=inbound.address)
+                    if later is not None:
+                        with self._held_lock:
+                            self._held[job.id] = (os.getpid(), later)
+                    written.append(job)
+                message_id = outbox.add_replies(
+                    tx, conversation=inbound.conversation, case_id=case_id,
+                    actor=inbound.user_id, address=inbound.address,
+                    replies=reply_rows(replies), at=_iso(now)) if replies else None
+                outcome = Outcome(list(replies), written, lang=lang, message_id=message_id)
+        except Exception as problem:
+            log.warning("could not queue what was said in %s (%s): sent directly",
+                        inbound.conversation, type(problem).__name__)
+            outcome = Outcome(list(replies), status="failed")
+        for observe in self.observers:
+            try:
+                observe(inbound, outcome)
+            except Exception:
+                log.exception("observer failed")
+        return outcome
+
+    def _lang(self, tx: StoreTransaction, inbound: Inbound) -> str:
+        case = tx.active_case(inbound.conversation)
+        return normalise_lang(case.lang if case else (
+            inbound.lang or remembered_lang(tx, inbound.conversation) or self.default_lang))
+
+    def _apologise(self, inbound: Inbound) -> Outcome:
+        """The turn rolled back: its apology is queued in a transaction of its own (sent
+        directly when even that cannot be written)."""
+        apology = [self._apology(inbound.lang)]
+        try:
+            with self.store.transaction() as tx:
+                message_id = outbox.add_replies(
+                    tx, conversation=inbound.conversation, case_id=None, actor=inbound.user_id,
+                    address=inbound.address, replies=reply_rows(apology),
+                    at=_iso(datetime.now(UTC)))
+        except Exception as problem:
+            log.warning("apology not queued (%s): sent directly", type(problem).__name__)
+            message_id = None
+        return Outcome(apology, status="failed", message_id=message_id)
 
     def _read_only(self, inbound: Inbound) -> Outcome | None:
         """A command that only reads (:data:`READ_ONLY`), answered from a snapshot after its
         turn could not be committed because the file refuses writes (a full disk): what a
         person asks to see needs no write, so ``status`` and ``help`` still answer while every
         answer is refused with the apology. None for any other input. Nothing is kept, the
-        input's id neither (a platform's retry is answered again: a read twice is harmless)."""
+        input's id neither (a platform's retry is answered again: a read twice is harmless);
+        the replies cannot be queued either, so they are sent directly (``Outcome.stored``)."""
         try:
             with self.store.snapshot() as tx:
-                turn = Turn(tx, inbound.model_copy(update={"event_id": None}),
-                            self.clock().astimezone(UTC), default_lang=self.default_lang,
-                            services=self.services, answer_hooks=ANSWER_HOOKS,
-                            choice_checks=CHOICE_CHECKS, case_store=self.store)
+                turn = self._turn(tx, inbound.model_copy(update={"event_id": None}))
                 command = read_command(turn)
                 if command is None or command.command not in READ_ONLY:
                     return None
@@ -226,21 +358,59 @@ class Dialogue:
             log.exception("read-only answer failed in conversation %s", inbound.conversation)
             return None
 
-    def run_later(self, later: Later, lang: str | None = None) -> list[Reply]:
-        """Run one piece of deferred work; a failure becomes an apology, never a traceback."""
+    def run_job(self, job: JobRecord) -> tuple[list[Reply], int | None]:
+        """Run one job and, in one transaction, mark it done and queue its replies (with the
+        replies that were to follow it, ``then``); a failure becomes an apology, never a
+        traceback. ([], None) when another process holds the job now (its run announces it)."""
+        with self._held_lock:
+            held = self._held.pop(job.id, None)
+        error = None
         try:
-            return later()
-        except Exception:
-            log.exception("deferred work failed")
-            return [self._apology(lang)]
+            if held is not None and held[0] == os.getpid():
+                replies = held[1]()
+            else:
+                runner = self.job_runners.get(job.kind) or runners().get(job.kind)
+                if runner is None:
+                    raise LookupError(f"no runner for job kind {job.kind!r}")
+                replies = runner(JobContext(self.store, self.services, job, self.clock()))
+            replies = [*replies, *from_rows(job.payload.get("then") or [])]
+        except Exception as problem:
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            replies, error = [self._apology(job.lang)], type(problem).__name__
+        with self.store.transaction() as tx:
+            now = _iso(datetime.now(UTC))  # bookkeeping: when it really finished
+            if not finish_job(tx, job.id, owner=self.owner, at=now, error=error):
+                return [], None
+            message_id = outbox.add_replies(
+                tx, conversation=job.conversation, case_id=job.case_id, actor=job.actor,
+                address=job.address, replies=reply_rows(replies), at=now) if replies else None
+        return replies, message_id
 
     def handle(self, inbound: Inbound) -> list[Reply]:
-        """Process an input and run its slow work inline (the terminal, tests)."""
+        """Process an input, run its jobs inline, and hand back everything they said (the
+        terminal, tests): it prints them itself, so their outbox rows are marked sent."""
         outcome = self.process(inbound)
         replies = list(outcome.replies)
-        for later in outcome.later:
-            replies += self.run_later(later, outcome.lang or inbound.lang)
+        sent = [outcome.message_id] if outcome.message_id is not None else []
+        for job in outcome.jobs:
+            more, message_id = self.run_job(job)
+            replies += more
+            sent += [message_id] if message_id is not None else []
+        if sent:
+            try:
+                with self.store.transaction() as tx:
+                    outbox.mark_sent_inline(tx, sent, at=_iso(datetime.now(UTC)))
+            except Exception as problem:
+                log.warning("printed replies not marked sent (%s)", type(problem).__name__)
         return replies
+
+    def run_or_apologise(self, work: Later, lang: str | None = None) -> list[Reply]:
+        """Run ``work`` here; a failure becomes an apology, never a traceback."""
+        try:
+            return work()
+        except Exception:
+            log.exception("work for an adapter failed")
+            return [self._apology(lang)]
 
     def _apology(self, lang: str | None) -> Reply:
         return Reply(kind="error", text=t("err.internal", normalise_lang(lang or self.default_lang)),

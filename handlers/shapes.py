@@ -64,6 +64,10 @@ class Inbound(BaseModel):
     private: bool = False
     lang: str | None = None
     """Language for a case this input creates (e.g. the console's ``--lang``)."""
+    address: dict[str, Any] | None = None
+    """Where the replies go, as the adapter describes it (a Slack thread, a slash command's
+    response URL): stored with the replies in the outbox and read back by that adapter's
+    transport only. The dialogue never looks inside."""
 
     @property
     def display_name(self) -> str:
@@ -125,3 +129,11 @@ def reply_row(reply: Reply) -> dict[str, Any]:
     """A reply as the outbox stores it, whole (buttons, file, privacy): ``Reply.model_validate``
     reads it back."""
     return reply.model_dump(mode="json")
+
+
+def reply_rows(replies: list[Reply]) -> list[dict[str, Any]]:
+    return [reply_row(reply) for reply in replies]
+
+
+def from_rows(rows: list[dict[str, Any]]) -> list[Reply]:
+    return [Reply.model_validate(row) for row in rows]

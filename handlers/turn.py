@@ -99,8 +99,15 @@ class Turn:
         self.choice_checks = choice_checks
         self.case_store = case_store
         """The store itself, for ``later`` work that records its result in its own transaction."""
-        self.later: list[Later] = []
-        """Work to run after this turn commits (``Dialogue.process`` hands it to the adapter)."""
+        self.jobs: list[tuple[str, dict[str, Any]]] = []
+        """Slow work to run after this turn commits, as (kind, payload): written as job rows in
+        the turn's transaction (``handlers.jobs``), so a crash after the commit resumes it."""
+        self.later: list[tuple[Later, str]] = []
+        """Slow work that must not be written down (it holds a SecretKey), with what it is
+        (``check``): kept in this process's memory, recorded as a job without the secret."""
+        self.then: list[Reply] = []
+        """Replies that follow this turn's slow work rather than its own replies (the next
+        question after a file handed over: ``after_files``)."""
         self.question_after_files = False
         """Set by a hook that hands a file over after the commit (the workbook offered unasked),
         so the next question is asked after it (``after_files``)."""
@@ -252,8 +259,16 @@ class Turn:
         file is not read as an answer to it and the question is the last thing said."""
         if not self.question_after_files:
             return question
-        self.later.append(lambda: question)
+        self.then = question
         return []
+
+    def defer(self, kind: str, payload: dict[str, Any]) -> None:
+        """Leave work of ``kind`` (a runner registered in ``handlers.jobs``) for after the commit."""
+        self.jobs.append((kind, payload))
+
+    def hold(self, later: Later, what: str) -> None:
+        """Leave work that must not be written down for after the commit (see ``later``)."""
+        self.later.append((later, what))
 
     def parse(self, step: Step, keys: tuple[str, ...], text: str) -> tuple[str, Any]:
         """The field and value ``text`` stands for, or :class:`Invalid` with the reason."""

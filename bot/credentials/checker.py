@@ -487,7 +487,7 @@ def check_for_case(dialogue: Dialogue, *, conversation: str, user_id: str, user_
                                  user_id=user_id, user_name=user_name or user_id, at=at,
                                  lang=lang)
 
-    return dialogue.run_later(run, lang)
+    return dialogue.run_or_apologise(run, lang)
 
 
 def case_language(dialogue: Dialogue, conversation: str) -> str:

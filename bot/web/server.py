@@ -20,15 +20,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.delivery.transport import Transport
 from bot.web.access_log import AccessLog
 from bot.web.body_limit import BodyLimit
 from bot.web.health import HealthCheck, Probe
 from bot.web.metrics import CONTENT_TYPE, Metrics
-from handlers.shapes import Reply
 
 
-class Platform(Protocol):
-    """A chat platform served over HTTP: its routes, and how it posts into a conversation."""
+class Platform(Transport, Protocol):
+    """A chat platform served over HTTP: its routes, and (as a
+    :class:`~bot.delivery.transport.Transport`) how the delivery runtime posts into its
+    conversations. It never posts a reply itself: every reply leaves through the outbox."""
 
     name: str
     """The conversation-key prefix it owns (``slack`` for ``slack:T1:C42``)."""
@@ -38,10 +40,6 @@ class Platform(Protocol):
     async def startup(self) -> None: ...
 
     async def shutdown(self) -> None: ...
-
-    async def send(self, conversation: str, replies: Sequence[Reply]) -> None:
-        """Post replies into a conversation outside any request (results, notifications)."""
-        ...
 
 
 def _freeze_what_startup_built() -> None:

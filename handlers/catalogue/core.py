@@ -361,6 +361,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "err.lang_usage": ("用法：语言 中文 或 语言 英文", "Usage: lang zh or lang en"),
     "err.stale_button": ("这个按钮属于之前的问题，当前问题是：{question}", "That button belongs to an earlier question. The current question is: {question}"),
     "err.no_case": ("这里还没有进行中的接入案例。回复「开始」开始。", "There is no onboarding case here yet. Reply 'start' to begin."),
+    "err.interrupted": ("抱歉，机器人在处理你上一个请求时重启了，结果没有发出。请再发一次那条命令。",
+                        "Sorry: the bot restarted while it was working on your last request, so "
+                        "its result was not sent. Please send that command again."),
+    "err.interrupted.check": ("抱歉，密钥检查进行到一半时机器人重启了。密钥从不保存，所以无法继续：请再发一次「检查」。",
+                              "Sorry: the bot restarted in the middle of the key check. Keys are "
+                              "never stored, so it cannot go on by itself: please run check again."),
     "err.internal": ("出了点问题，这条消息没有被保存，什么也没改变。请再试一次。", "Something went wrong: that message was not saved and nothing changed. Please try again."),
     "err.not_available": ("「{command}」在这个版本中还不可用。", "'{command}' is not available in this version."),
     "err.args_unexpected": ("「{command}」不需要参数。", "'{command}' takes no arguments."),

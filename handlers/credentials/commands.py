@@ -160,7 +160,7 @@ def start_check(turn: Turn, secret_id: str, secret_key: str,
     def later() -> list[Reply]:
         return record_and_render(store, checker, request, case_id=case.id, lang=lang, **who)
 
-    turn.later.append(later)
+    turn.hold(later, "check")
     return [Reply(kind="info", text=turn.t(
         "cred.running", secret_id=request.secret_id_masked,
         environment=turn.t(f"opt.environment.{request.environment}")))]

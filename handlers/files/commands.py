@@ -118,7 +118,7 @@ def _hand_over(turn: Turn, build: Callable[[], OutFile], text_key: str, *,
         out = built.model_copy(update={"name": tagged_name(built.name, tag)})
         return [Reply(kind="file", text=t(text_key, lang, name=out.name) + hint, file=out,
                       private=private)]
-    turn.later.append(run)
+    turn.hold(run, "work")
 
 
 def case_tag(turn: Turn) -> str:
@@ -315,7 +315,7 @@ def cmd_email(turn: Turn, args: str) -> list[Reply]:
     draft = draft_email(turn, files)
     if draft.build is None:
         return [turn.error("files.mail_nothing", reasons=" ".join(draft.reasons)), *turn.reask()]
-    turn.later.append(_preview_later(turn, mailer.sender, draft.build, draft.notes))
+    turn.hold(_preview_later(turn, mailer.sender, draft.build, draft.notes), "work")
     return []
 
 
@@ -331,7 +331,7 @@ def _draft_by_hand(turn: Turn, files: ApplicationFiles) -> list[Reply]:
         text = "\n\n".join([_preview_text(lang, t("files.mail_no_sender", lang), build()), *notes,
                              t("files.mail_not_configured", lang)])
         return [Reply(kind="info", text=text)]
-    turn.later.append(shown)
+    turn.hold(shown, "work")
     return []
 
 
@@ -406,7 +406,7 @@ def confirm_email(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
     build = draft_email(turn, files).build
     if build is None:  # the answers cannot have changed while the preview waited; be safe
         return [turn.error("files.mail_nothing", reasons=""), *turn.reask()]
-    turn.later.append(_send_later(turn, mailer, build))
+    turn.hold(_send_later(turn, mailer, build), "work")
     return [turn.reply("info", "files.mail_sending", to=RECIPIENT)]
 
 

@@ -296,9 +296,9 @@ def on_answer(turn: Turn, step: flow.Step, key: str, value: object) -> list[Repl
     if found_reader is None or turn.case_store is None or not isinstance(value, dict):
         return []
     assert photo is not None
-    turn.later.append(_read_later(found_reader, turn.case_store, turn.require_case().id,
+    turn.hold(_read_later(found_reader, turn.case_store, turn.require_case().id,
                                   str(value.get("file_id", "")), photo.content, turn.lang,
-                                  turn.now, private=privacy.shown_in_full(turn), then=turn.reask))
+                                  turn.now, private=privacy.shown_in_full(turn), then=turn.reask), "work")
     return []
 
 

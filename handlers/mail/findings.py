@@ -25,9 +25,8 @@ from handlers.catalogue import t
 from handlers.render import DISPLAY_ZONE, field_label
 from handlers.shapes import Choice, Reply
 from handlers.turn import Turn
-from storage import CaseRecord, StoreTransaction
+from storage import CaseRecord, StoreTransaction, outbox
 from storage import mail as store
-from storage import waits as outbox
 
 STEP_PREFIX = "mail"
 """Clicks on findings carry the step ``mail:<finding id>``."""

@@ -15,7 +15,7 @@ from handlers import flow
 from handlers.reviews.kinds import KINDS
 from handlers.reviews.notices import result_replies, to_rows
 from handlers.reviews.workdays import DueDate, add_workdays, local_date
-from storage import CaseRecord, StoreTransaction
+from storage import CaseRecord, StoreTransaction, outbox
 from storage import waits as store
 
 
@@ -70,7 +70,7 @@ def finish(
     store.end_wait(tx, wait.id, state, reason=reason, user_id=user_id, user_name=user_name, at=at)
     replies = result_replies(kind, state, lang, recorded_by=user_name or user_id, at=at,
                              reason=reason, app_id=app_id)
-    store.add_message(
+    outbox.add_message(
         tx, dedupe_key=f"result:{wait.id}", case_id=case.id, wait_id=wait.id, purpose="result",
         conversation=case.conversation, mention_user_id=case.created_by,
         mention_name=case.created_by_name or case.created_by, replies=to_rows(replies), at=at)

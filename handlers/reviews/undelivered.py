@@ -17,8 +17,7 @@ from collections.abc import Iterable
 
 from handlers import admins as admin_notices
 from handlers.catalogue import t
-from storage import StoreTransaction
-from storage import waits as outbox
+from storage import StoreTransaction, outbox
 
 KEY_PREFIX = "undelivered:"
 

@@ -18,7 +18,7 @@ import pytest
 
 from handlers.reviews import undelivered
 from storage import CaseStore
-from storage import waits as outbox
+from storage import outbox
 from tests.conftest import run_console
 
 

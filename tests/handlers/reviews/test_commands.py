@@ -36,7 +36,8 @@ def waits(chat: Chat) -> list[tuple[object, ...]]:
 def outbox(chat: Chat) -> list[tuple[str, str, str, str]]:
     """(purpose, conversation, mention, text) of every queued message."""
     return [(str(p), str(c), str(m), json.loads(str(r))[0]["text"]) for p, c, m, r in
-            rows(chat, "SELECT purpose, conversation, mention_user_id, replies FROM outbox ORDER BY id")]
+            rows(chat, "SELECT purpose, conversation, mention_user_id, replies FROM outbox "
+                      "WHERE purpose != 'reply' ORDER BY id")]
 
 
 def walk(chat: Chat, lines: list[str], *, user: str = "alice") -> str:

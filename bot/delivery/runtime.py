@@ -1,0 +1,476 @@
+"""The delivery runtime: one per process, the only thing that sends a message.
+
+What it does, and why:
+
+* **Sends what was committed.** Every reply, notice and job result is an outbox row written in
+  the transaction of its cause (``storage.outbox``). The runtime is woken after each commit of
+  this process (a :class:`~handlers.dialogue.Dialogue` observer) and polls every ``poll_s`` for
+  what other processes committed or left behind; a crash delays a message, never loses it.
+* **Per conversation, in commit order, across processes.** It claims the head of a
+  conversation's queue at send time, one message per claim, sends it through the conversation's
+  :class:`~bot.delivery.transport.Transport`, and marks it sent in the same transaction that
+  claims the next head. Conversations are sent in parallel (``concurrency`` threads); inside one,
+  nothing overtakes: a refused message waits for its retry at the head.
+* **Leases that outlive no one.** A claim lasts ``lease`` and is renewed while the send (or a
+  job) is still running, so a platform that hangs holds its message here and no other process
+  sends it again; a process that dies stops renewing, and on the same host its claims are
+  released as soon as another process sees it gone (``release_dead_claims``).
+* **Jobs.** The slow work a turn leaves (``storage.jobs``) starts here as soon as the turn
+  commits; jobs whose process died are taken over when their lease runs out.
+* **Backs off and gives up loudly.** A refusal is tried again after 5 s, doubling to 30 min;
+  after ``max_attempts`` the message is given up on, logged once at ERROR and told to the admins
+  (``handlers/reviews/undelivered.py``), and its conversation's queue goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from inspect import isawaitable
+from typing import TYPE_CHECKING, Any
+
+from bot.delivery.transport import NotNow, Parcel, Transport, owns
+from handlers.reviews import undelivered
+from handlers.shapes import Inbound, Reply, from_rows, reply_rows
+from storage import CaseStore, outbox
+from storage import jobs as job_store
+
+if TYPE_CHECKING:
+    from handlers.dialogue import Dialogue, Outcome
+    from storage.jobs import JobRecord
+
+log = logging.getLogger("esignbot.delivery")
+
+Clock = Callable[[], datetime]
+
+FIRST_RETRY_S = 5.0
+LAST_RETRY_S = 1800.0
+DEAD_CLAIMS_EVERY_S = 10.0
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before the next attempt after ``attempts`` failed ones: 5 s, doubling, 30 min."""
+    return float(min(FIRST_RETRY_S * 2 ** max(attempts - 1, 0), LAST_RETRY_S))
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    delivered: int = 0
+    failed: int = 0
+
+
+class DeliveryRuntime:
+    """Sends the outbox through transports, and runs the jobs turns leave."""
+
+    def __init__(
+        self,
+        store: CaseStore,
+        *,
+        dialogue: Dialogue | None = None,
+        transports: Iterable[Transport] = (),
+        clock: Clock | None = None,
+        owner: str | None = None,
+        poll_s: float = 1.0,
+        send_timeout_s: float = 60.0,
+        lease: timedelta = timedelta(seconds=60),
+        max_attempts: int = 12,
+        concurrency: int = 8,
+        job_threads: int = 4,
+        recipient: str | None = None,
+        admins: Iterable[str] = (),
+        on_give_up: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.dialogue = dialogue
+        self.transports: list[Transport] = list(transports)
+        self.clock: Clock = clock or _utc_now
+        self._owner = owner
+        self.poll_s = poll_s
+        self.send_timeout_s = send_timeout_s
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.concurrency = concurrency
+        self.recipient = recipient
+        """Set in a terminal: deliver only what is for this person or for everyone."""
+        self.admins = frozenset(admins)
+        self.on_give_up = on_give_up
+        self._job_threads = job_threads
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+        self._active: set[str] = set()
+        self._again: set[str] = set()
+        self._sending: set[int] = set()
+        self._running_jobs: set[int] = set()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._beat: threading.Thread | None = None
+        self._senders: ThreadPoolExecutor | None = None
+        self._workers: ThreadPoolExecutor | None = None
+        self._dead_checked = 0.0
+        self._last_pass: float | None = None
+        self._pass_started: float | None = None
+        self._last_error = ""
+
+    @property
+    def owner(self) -> str:
+        if self.dialogue is not None:
+            return self.dialogue.owner
+        if self._owner is None:
+            self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        return self._owner
+
+    def add_transport(self, transport: Transport) -> None:
+        self.transports.append(transport)
+
+    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Where transports that post with coroutines run (the server's event loop)."""
+        self._loop = loop
+
+    def _transport(self, conversation: str) -> Transport | None:
+        return next((t for t in self.transports if owns(t.key, conversation)), None)
+
+    def _served(self) -> tuple[list[str], list[str]]:
+        keys = [t.key for t in self.transports]
+        return [k for k in keys if k.endswith(":")], [k for k in keys if not k.endswith(":")]
+
+    # -- running in the background --------------------------------------------------------
+    def start(self) -> None:
+        """Deliver and run jobs in background threads until :meth:`stop`."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._senders = ThreadPoolExecutor(self.concurrency, thread_name_prefix="esignbot-send")
+        self._workers = ThreadPoolExecutor(self._job_threads, thread_name_prefix="esignbot-job")
+        if self.dialogue is not None and self.observe not in self.dialogue.observers:
+            self.dialogue.observers.append(self.observe)
+        self._thread = threading.Thread(target=self._run, name="esignbot-delivery", daemon=True)
+        self._beat = threading.Thread(target=self._renew_leases, name="esignbot-leases",
+                                      daemon=True)
+        self._thread.start()
+        self._beat.start()
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Stop polling; let sends and jobs in flight finish (up to ``timeout_s``)."""
+        self._stop.set()
+        self._wake.set()
+        if self.dialogue is not None and self.observe in self.dialogue.observers:
+            self.dialogue.observers.remove(self.observe)
+        for thread in (self._thread, self._beat):
+            if thread is not None:
+                thread.join(timeout_s)
+        for pool in (self._workers, self._senders):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=False)
+        self._thread = self._beat = None
+
+    def wake(self) -> None:
+        """Something was committed: look now rather than at the next poll (thread-safe)."""
+        self._wake.set()
+
+    def queue(self, conversation: str, replies: Sequence[Reply], *, actor: str | None,
+              address: dict[str, Any] | None = None, case_id: int | None = None) -> None:
+        """An adapter's own sentences about an input (a key pasted in a channel, a file that
+        could not be read): queued like any reply, after what is already queued."""
+        if not replies:
+            return
+        with self.store.transaction() as tx:
+            outbox.add_replies(tx, conversation=conversation, case_id=case_id, actor=actor,
+                               address=address, replies=reply_rows(list(replies)),
+                               at=_iso(self.clock()))
+        self.wake()
+
+    def observe(self, inbound: Inbound, outcome: Outcome) -> None:
+        """A turn committed (a Dialogue observer): start its jobs, send its replies."""
+        workers = self._workers
+        if workers is not None and not self._stop.is_set():
+            for job in outcome.jobs:
+                self._submit_job(job)
+            if outcome.replies and not outcome.stored and self._senders is not None:
+                parcel = Parcel(inbound.conversation, list(outcome.replies), "reply",
+                                inbound.user_id, inbound.address or {}, None, None)
+                self._senders.submit(self._send_unstored, parcel)
+        self.wake()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            self._pass_started = time.monotonic()
+            try:
+                self._pass()
+            except Exception as problem:
+                self._last_error = type(problem).__name__
+                log.exception("delivery pass failed; trying again in %s s", self.poll_s)
+            else:
+                self._last_error = ""
+            self._last_pass, self._pass_started = time.monotonic(), None
+            self._wake.wait(self.poll_s)
+
+    def _pass(self) -> None:
+        if time.monotonic() - self._dead_checked > DEAD_CLAIMS_EVERY_S:
+            self._dead_checked = time.monotonic()
+            self.release_dead_claims()
+        prefixes, exact = self._served()
+        with self.store.snapshot() as tx:
+            due = outbox.due_conversations(tx, now=_iso(self.clock()), prefixes=prefixes,
+                                           conversations=exact, recipient=self.recipient)
+        for conversation in due:
+            self._start_drain(conversation)
+        if self.dialogue is not None:
+            self._take_over_jobs(tuple(prefixes))
+
+    def _start_drain(self, conversation: str) -> None:
+        with self._lock:
+            if conversation in self._active:
+                self._again.add(conversation)  # its drain looks once more before it ends
+                return
+            if len(self._active) >= self.concurrency or self._senders is None:
+                return  # the next pass
+            self._active.add(conversation)
+        self._senders.submit(self._drain_task, conversation)
+
+    def _drain_task(self, conversation: str) -> None:
+        while True:
+            try:
+                self._drain(conversation, DeliveryReport())
+            except Exception:
+                log.exception("delivering to %s failed", conversation)
+            with self._lock:
+                if conversation in self._again and not self._stop.is_set():
+                    self._again.discard(conversation)
+                    continue
+                self._active.discard(conversation)
+                return
+
+    # -- one pass in the caller's thread (a terminal between lines, the scheduler's tests) ----
+    def deliver_due(self) -> DeliveryReport:
+        """Send everything due now, conversation by conversation, in this thread."""
+        report = DeliveryReport()
+        prefixes, exact = self._served()
+        if not prefixes and not exact:
+            return report
+        with self.store.snapshot() as tx:
+            due = outbox.due_conversations(tx, now=_iso(self.clock()), prefixes=prefixes,
+                                           conversations=exact, recipient=self.recipient)
+        for conversation in due:
+            self._drain(conversation, report)
+        return report
+
+    # -- one conversation ---------------------------------------------------------------------
+    def _drain(self, conversation: str, report: DeliveryReport) -> None:
+        """Claim the head, send it; mark it sent and claim the next in one transaction."""
+        transport = self._transport(conversation)
+        if transport is None:
+            return
+        sent: int | None = None
+        while True:
+            now = self.clock()
+            with self.store.transaction() as tx:
+                if sent is not None:
+                    outbox.mark_sent(tx, sent, owner=self.owner, at=_iso(now))
+                    with self._lock:
+                        self._sending.discard(sent)
+                    report.delivered += 1
+                    sent = None
+                record = outbox.claim_head(tx, conversation, owner=self.owner, now=_iso(now),
+                                           lease_until=_iso(now + self.lease),
+                                           recipient=self.recipient)
+            if record is None:
+                return
+            with self._lock:
+                self._sending.add(record.id)
+            if not self._send(record, transport):
+                with self._lock:
+                    self._sending.discard(record.id)
+                report.failed += 1
+                return
+            sent = record.id
+
+    def _parcel(self, record: outbox.OutboxRecord, transport: Transport) -> Parcel:
+        replies = from_rows(record.replies)[record.progress:]
+        if replies and record.mention_user_id and record.progress == 0:
+            mention = transport.mention(record.mention_user_id, record.mention_name or "")
+            replies[0] = replies[0].model_copy(update={"text": f"{mention} {replies[0].text}"})
+        return Parcel(record.conversation, replies, record.purpose, record.actor,
+                      record.address or {}, record.case_id, record.id)
+
+    def _send(self, record: outbox.OutboxRecord, transport: Transport) -> bool:
+        try:
+            parcel = self._parcel(record, transport)
+            if parcel.replies:
+                self._call(transport, parcel)
+        except NotNow as refused:
+            log.warning("%s did not take message %s for now: %s", record.conversation,
+                        record.id, refused.reason)
+            self._give_back(record, refused.reason, record.progress + refused.sent)
+            return False
+        except Exception as problem:
+            # The reason by type only: a platform error may quote what we tried to send.
+            log.warning("delivering message %s to %s failed: %s", record.id,
+                        record.conversation, type(problem).__name__)
+            self._give_back(record, type(problem).__name__, None)
+            return False
+        return True
+
+    def _call(self, transport: Transport, parcel: Parcel) -> None:
+        result = transport.deliver(parcel)
+        if not isawaitable(result):
+            return
+        if self._loop is None:
+            raise RuntimeError("an async transport without an event loop (bind_loop)")
+        awaited: Awaitable[None] = result
+
+        async def call() -> None:
+            await awaited
+
+        future = asyncio.run_coroutine_threadsafe(call(), self._loop)
+        try:
+            future.result(timeout=self.send_timeout_s)
+        except TimeoutError:
+            future.cancel()
+            raise
+
+    def _send_unstored(self, parcel: Parcel) -> None:
+        """Replies the database could not hold (it refuses writes): sent once, directly."""
+        transport = self._transport(parcel.conversation)
+        if transport is None:
+            return
+        try:
+            self._call(transport, parcel)
+        except Exception as problem:
+            log.warning("replies for %s (not stored) not sent: %s", parcel.conversation,
+                        type(problem).__name__)
+
+    def _give_back(self, record: outbox.OutboxRecord, error: str, progress: int | None) -> None:
+        now = self.clock()
+        retry_at = None
+        if record.attempts < self.max_attempts:
+            retry_at = _iso(now + timedelta(seconds=retry_delay(record.attempts)))
+        with self.store.transaction() as tx:
+            marked = outbox.mark_failed(tx, record.id, owner=self.owner, error=error,
+                                        retry_at=retry_at, progress=progress)
+            told = [] if retry_at or not marked else undelivered.tell_admins(
+                tx, message_id=record.id, conversation=record.conversation,
+                case_id=record.case_id, attempts=record.attempts, error=error,
+                admins=self.admins, at=_iso(now))
+        if retry_at or not marked:
+            return
+        # Once: only the process whose claim marked it failed gets here. Ids only: the text
+        # may hold personal data.
+        log.error("gave up on message %s for %s (case %s) after %d attempts (%s); admins told "
+                  "in %s", record.id, record.conversation, record.case_id, record.attempts,
+                  error, told or "no conversation (set ESIGNBOT_ADMINS and start a case there)")
+        if self.on_give_up is not None:
+            self.on_give_up()
+
+    # -- jobs -----------------------------------------------------------------------------
+    def _submit_job(self, job: JobRecord) -> None:
+        workers = self._workers
+        if workers is None:
+            return
+        with self._lock:
+            self._running_jobs.add(job.id)
+        workers.submit(self._run_job, job)
+
+    def _run_job(self, job: JobRecord) -> None:
+        assert self.dialogue is not None
+        try:
+            self.dialogue.run_job(job)
+        except Exception:
+            log.exception("job %s could not be finished; it runs again after its lease", job.id)
+        finally:
+            with self._lock:
+                self._running_jobs.discard(job.id)
+            self.wake()
+
+    def _take_over_jobs(self, prefixes: tuple[str, ...]) -> None:
+        """Jobs nobody holds any more (their process died), while a worker thread is free."""
+        while True:
+            with self._lock:
+                if len(self._running_jobs) >= self._job_threads:
+                    return
+            now = self.clock()
+            with self.store.transaction() as tx:
+                job = job_store.claim_job(tx, owner=self.owner, now=_iso(now),
+                                          lease_until=_iso(now + self.lease), prefixes=prefixes)
+            if job is None:
+                return
+            log.info("taking over job %s (%s) left by a process that ended", job.id, job.kind)
+            self._submit_job(job)
+
+    # -- leases -----------------------------------------------------------------------------
+    def _renew_leases(self) -> None:
+        every = max(self.lease.total_seconds() / 4, 0.5)
+        while not self._stop.wait(every):
+            with self._lock:
+                messages, jobs = sorted(self._sending), sorted(self._running_jobs)
+            if not messages and not jobs:
+                continue
+            until = _iso(self.clock() + self.lease)
+            try:
+                with self.store.transaction() as tx:
+                    outbox.renew(tx, messages, owner=self.owner, until=until)
+                    job_store.renew(tx, jobs, owner=self.owner, until=until)
+            except Exception as problem:
+                log.warning("leases not renewed: %s", type(problem).__name__)
+
+    def release_dead_claims(self) -> int:
+        """Claims held by processes of this host that no longer run (killed, crashed): run
+        out now, so their messages and jobs go on at once rather than after the lease."""
+        host = socket.gethostname()
+        with self.store.snapshot() as tx:
+            owners = outbox.holders(tx) | job_store.holders(tx)
+        dead = []
+        for owner in owners - {self.owner}:
+            parts = owner.split(":")
+            if len(parts) == 3 and parts[0] == host and parts[1].isdigit() \
+                    and not _alive(int(parts[1])):
+                dead.append(owner)
+        if not dead:
+            return 0
+        with self.store.transaction() as tx:
+            released = outbox.release_claims_of(tx, dead) + job_store.release_claims_of(tx, dead)
+        log.warning("released %d claim(s) of %d ended process(es)", released, len(dead))
+        self.wake()
+        return released
+
+    def health(self) -> dict[str, Any]:
+        """Whether the delivery thread runs and its passes finish, for ``/healthz``."""
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            return {"ok": False, "error": "the delivery thread is not running"}
+        started = self._pass_started
+        if started is not None and time.monotonic() - started > 300:
+            return {"ok": False, "error": f"a pass has been running for "
+                                          f"{time.monotonic() - started:.0f} s"}
+        if self._last_error:
+            return {"ok": False, "error": f"the last pass failed ({self._last_error})"}
+        return {"ok": True}
+
