@@ -100,7 +100,12 @@ SAME_WORK_CALLS: dict[str, tuple[str, ...]] = {
 """What a turn of ours calls, by request kind (counted on the fake API for the online route):
 ``start`` posts the case's thread root and the first question in it; a click replaces the
 clicked buttons (``chat.update``) and posts the next question; a typed answer posts the next
-question."""
+question. A click that records a review's approval also posts its announcement
+(:data:`ANNOUNCING`): since issue 27 ours sends it right after the turn commits, where the
+scheduler used to send it at its next pass (usually after a benchmark run had ended)."""
+
+ANNOUNCING = frozenset({"approved"})
+"""Button values that record a review result, which ours announces (📣) in the case's thread."""
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS turns (id INTEGER PRIMARY KEY, event_id TEXT UNIQUE NOT NULL, "
            "channel TEXT NOT NULL, body TEXT NOT NULL, at TEXT NOT NULL)")
@@ -138,6 +143,16 @@ class TurnStore:
                                                          channel, body)
 
 
+def _clicked_value(body: dict[str, Any]) -> str:
+    """The value of the clicked button (ours carry ``{"s": step, "v": value}`` as JSON)."""
+    raw = str(((body.get("actions") or [{}])[0] or {}).get("value") or "")
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return raw
+    return str(data.get("v", "")) if isinstance(data, dict) else raw
+
+
 def same_work_app(bot_token: str, signing_secret: str, api_url: str, db: str,
                   synchronous: str) -> Starlette:
     client = AsyncWebClient(token=bot_token, base_url=api_url)
@@ -160,6 +175,9 @@ def same_work_app(bot_token: str, signing_secret: str, api_url: str, db: str,
             else:
                 await client.chat_postMessage(channel=channel, text="next question",
                                               thread_ts=roots.get(channel))
+        if kind == "action" and _clicked_value(body) in ANNOUNCING:
+            await client.chat_postMessage(channel=channel, text="announcement",
+                                          thread_ts=roots.get(channel))
 
     def later(kind: str, body: dict[str, Any]) -> None:
         """After the acknowledgement, as ours posts (commit, acknowledge, then the slow part)."""

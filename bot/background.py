@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.delivery import DeliveryRuntime, Transport
 from bot.files.process import FileBuilderProcess
 from bot.mail.watch import mail_watcher
 from bot.mail.watch import server_hooks as mail_hooks
-from bot.delivery import DeliveryRuntime, Transport
 from bot.scheduler import Scheduler
 from bot.scheduler import server_hooks as scheduler_hooks
 from bot.settings import Settings

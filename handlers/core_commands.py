@@ -1,6 +1,9 @@
 """The core commands: start, help, status, back, skip, edit, cancel, lang.
 
-Each is a function ``(turn, args) -> replies``, registered in ``handlers.dialogue.COMMAND_HANDLERS``.
+Each is a function ``(turn, args) -> replies`` registered on :data:`router` (the engine's own
+commands, included with the features' in ``handlers.features``). ``status`` is the reviews
+feature's, which adds its waits to :func:`cmd_status`; a feature adds a line to ``help`` with
+``Router.help_line``.
 """
 
 from __future__ import annotations
@@ -10,15 +13,14 @@ import re
 from handlers import flow, privacy
 from handlers.catalogue import has, labels, normalise_lang
 from handlers.commands import HELP_ORDER, LANG_WORDS, Command, ParsedCommand, reads_arguments
-from handlers.files import licence_check
 from handlers.flow import FIELDS, Kind
+from handlers.registry import ENGINE, Router
 from handlers.render import field_label, field_labels, progress_text
 from handlers.shapes import Choice, Reply
 from handlers.status import render_status
 from handlers.turn import Turn, fold, parse_environment
 from handlers.validators import Invalid
 from storage import CaseRecord
-from storage.conversation_langs import remember_lang
 
 CONFIRM_STEP = "confirm_cancel"
 ENVIRONMENT_STEP = flow.STEPS_BY_NAME["environment"]
@@ -26,15 +28,22 @@ ENVIRONMENT_STEP = flow.STEPS_BY_NAME["environment"]
 _YES_WORDS = {"yes", "y", "ok", "是", "是的", "确认", "确定", "确认取消", "1"}
 _NO_WORDS = {"no", "n", "not", "keep", "否", "不", "不是", "不取消", "保留", "算了", "2"}
 
+router = Router("core")
+
 
 def help_reply(turn: Turn) -> Reply:
     lines = [turn.t("help.title"), *(turn.t(f"help.{c.value}") for c in HELP_ORDER)]
-    lines.append(licence_check.help_line(turn))  # the photo check, or what the ocr extra adds
+    lines += [line(turn) for line in ENGINE.help_lines]  # e.g. the licence photo check's
     if turn.case is None:
         lines.append(turn.t("err.no_case"))
     else:
         lines.append(turn.next_line())
     return Reply(kind="help", text="\n".join(lines), private=True)
+
+
+@router.command(Command.HELP)
+def cmd_help(turn: Turn, args: str) -> list[Reply]:
+    return [help_reply(turn)]
 
 
 def start_case(turn: Turn, args: str = "", *, carried_from: int | None = None) -> list[Reply]:
@@ -51,11 +60,8 @@ def start_case(turn: Turn, args: str = "", *, carried_from: int | None = None) -
         source = last_completed(turn)
         if source is not None:
             carried_from, previous = source.id, turn.tx.answers(source.id)
-    turn.case = turn.tx.create_case(
-        turn.msg.conversation, turn.lang, turn.msg.user_id, turn.msg.display_name, turn.now
-    )
-    turn.answers, turn.focus = {}, None
-    turn.tx.note(turn.case.id, "start", None if carried_from is None else {"from_case": carried_from},
+    case = turn.open_case()
+    turn.tx.note(case.id, "start", None if carried_from is None else {"from_case": carried_from},
                  **turn.who())
     replies = [turn.reply("info", "ui.welcome")]
     if carried_from is not None:
@@ -65,11 +71,7 @@ def start_case(turn: Turn, args: str = "", *, carried_from: int | None = None) -
         answered = {key: answer.value for key, answer in previous.items()}
         carried = [key for key, field in FIELDS.items() if field.carries_over and key in previous
                    and flow.applicable_step_for_field(key, answered) is not None]
-        for key in carried:
-            answer = previous[key]
-            turn.tx.put_answer(turn.case.id, key, answer.value, kind="carried",
-                               user_id=answer.user_id, user_name=answer.user_name, at=answer.at)
-            turn.answers[key] = answer
+        turn.carry_over(previous, carried)
         replies.append(turn.reply("info", "ui.carried", case_id=carried_from,
                                   fields=field_labels(carried, turn.lang) or "—"))
     if environment is None:
@@ -120,8 +122,7 @@ def start_next_case(turn: Turn, args: str) -> list[Reply]:
         return _unfinished(turn, case, environment)
     if turn.values.get("environment") == environment:
         return _finished(turn, case, environment)
-    turn.tx.update_case(case.id, state="completed", pending_confirm=None, closed_at=turn.now,
-                        updated_at=turn.now)
+    turn.close_case("completed")
     turn.tx.note(case.id, "close", "completed", **turn.who())
     return start_case(turn, args, carried_from=case.id)
 
@@ -137,16 +138,14 @@ def _finished(turn: Turn, case: CaseRecord, environment: str) -> list[Reply]:
             Reply(kind="info", text=turn.next_line())]
 
 
+@router.command(Command.START)
 def cmd_start(turn: Turn, args: str) -> list[Reply]:
     case = turn.require_case()
     if args:
         return start_next_case(turn, args)
     if turn.msg.lang and normalise_lang(turn.msg.lang) != turn.lang:
         # Opening an existing case with an explicit language (console --lang) switches it.
-        turn.lang = normalise_lang(turn.msg.lang)
-        turn.tx.update_case(case.id, lang=turn.lang)
-        remember_lang(turn.tx, turn.msg.conversation, turn.lang, at=turn.now)
-        turn.tx.note(case.id, "lang", turn.lang, **turn.who())
+        turn.use_lang(normalise_lang(turn.msg.lang))
     return [
         turn.reply("info", "ui.resume", case_id=case.id, progress=progress_text(turn.values, turn.lang)),
         *turn.ask(turn.current_step(), intro=True, header=True),
@@ -159,16 +158,18 @@ def cmd_status(turn: Turn, args: str) -> list[Reply]:
     return [Reply(kind="status", text=text)]
 
 
+@router.command(Command.BACK)
 def cmd_back(turn: Turn, args: str) -> list[Reply]:
     steps = flow.applicable_steps(turn.values)
     current = turn.current_step()
     index = len(steps) if current is None else steps.index(current)
     if index == 0:
         return [turn.error("err.back_at_start"), *turn.reask()]
-    turn.focus = steps[index - 1].name
+    turn.focus_on(steps[index - 1])
     return turn.ask(steps[index - 1], intro=False, show_current=True)
 
 
+@router.command(Command.SKIP)
 def cmd_skip(turn: Turn, args: str) -> list[Reply]:
     step = turn.current_step()
     if step is None:
@@ -232,6 +233,7 @@ def reads_edit(args: str) -> bool:
     return split_field(args)[0] is not None
 
 
+@router.command(Command.EDIT)
 def cmd_edit(turn: Turn, args: str) -> list[Reply]:
     fields = Reply(kind="help", text=turn.t("ui.editable_fields", fields=_editable(turn)), private=True)
     if not args:
@@ -246,25 +248,26 @@ def cmd_edit(turn: Turn, args: str) -> list[Reply]:
     if FIELDS[key].kind is Kind.IMAGE:
         # A line with more than a path is no upload (the terminal sends a file only for a line
         # that is a path): the image question is asked, and the next message brings the file.
-        turn.focus = step.name
+        turn.focus_on(step)
         now = [turn.reply("info", "ui.edit_image_now")] if value else []
         return [*now, *turn.ask(step, intro=False, show_current=True)]
     if not value:
-        turn.focus = step.name
+        turn.focus_on(step)
         return turn.ask(step, intro=False, show_current=True)
     try:
         key, parsed = turn.parse(step, (key,), value)
+        replies = turn.store(step, key, parsed, kind="edit")  # refused before anything is written
     except Invalid as problem:
         return [turn.error(problem.key, **problem.params), *turn.reask()]
-    replies = turn.store(step, key, parsed, kind="edit")
     if any(reply.kind == "question" for reply in replies):
         return replies  # the answer raised its own question (a rejection's reason)
     return [*replies, *turn.after_files(turn.reask())]
 
 
+@router.command(Command.CANCEL)
 def cmd_cancel(turn: Turn, args: str) -> list[Reply]:
     case = turn.require_case()
-    turn.tx.update_case(case.id, pending_confirm=CONFIRM_STEP)
+    turn.set_pending(CONFIRM_STEP)
     return [
         Reply(
             kind="question",
@@ -280,7 +283,7 @@ def cmd_cancel(turn: Turn, args: str) -> list[Reply]:
 
 def answers_cancel(turn: Turn, command: ParsedCommand | None) -> bool:
     """A yes or a no to "cancel the case?" (typed, clicked, or ``cancel`` again); anything
-    else makes the question lapse and goes on as usual (``handlers.dialogue.Confirmation``)."""
+    else makes the question lapse and goes on as usual (``handlers.registry.Confirmation``)."""
     action = turn.msg.action
     if action is not None:
         return action.step == CONFIRM_STEP
@@ -293,10 +296,11 @@ def answers_cancel(turn: Turn, command: ParsedCommand | None) -> bool:
 
 def cancel_lapses(turn: Turn) -> list[Reply]:
     """Something else came instead of a yes or no: the case is kept, and that is said."""
-    turn.tx.update_case(turn.require_case().id, pending_confirm=None)
+    turn.set_pending(None)
     return [turn.reply("info", "ui.cancel_kept")]
 
 
+@router.confirmation(CONFIRM_STEP, answers=answers_cancel, lapse=cancel_lapses)
 def confirm_cancel(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
     """The input after ``cancel``: a yes cancels the case, anything else keeps it."""
     case = turn.require_case()
@@ -306,25 +310,21 @@ def confirm_cancel(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
         command is not None and command.command is Command.CANCEL
     )
     if not confirmed:
-        turn.tx.update_case(case.id, pending_confirm=None)
+        turn.set_pending(None)
         return [turn.reply("info", "ui.cancel_kept"), *turn.reask()]
-    turn.tx.update_case(case.id, state="cancelled", pending_confirm=None, closed_at=turn.now,
-                        updated_at=turn.now)
+    turn.close_case("cancelled")
     turn.tx.note(case.id, "cancel", None, **turn.who())
-    turn.case = None
     return [turn.reply("info", "ui.cancelled", case_id=case.id)]
 
 
+@router.command(Command.LANG)
 def cmd_lang(turn: Turn, args: str) -> list[Reply]:
     folded = fold(args)
     if folded not in LANG_WORDS:
         return [turn.error("err.lang_usage")]
-    turn.lang = LANG_WORDS[folded]
     # Kept for the conversation, so it outlives this case (a cancel, the next case), and is
     # had with no case open at all.
-    remember_lang(turn.tx, turn.msg.conversation, turn.lang, at=turn.now)
+    turn.use_lang(LANG_WORDS[folded])
     if turn.case is None:
         return [turn.reply("info", "ui.lang_set"), turn.reply("info", "err.no_case")]
-    turn.tx.update_case(turn.case.id, lang=turn.lang)
-    turn.tx.note(turn.case.id, "lang", turn.lang, **turn.who())
     return [turn.reply("info", "ui.lang_set"), *turn.reask()]

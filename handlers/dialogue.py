@@ -15,26 +15,21 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from types import MappingProxyType
 from typing import Any, Literal
 
 from handlers import core_commands as core
 from handlers import flow
 from handlers.catalogue import DEFAULT_LANG, normalise_lang, t
 from handlers.commands import COMMANDS, Command, ParsedCommand, parse_command
-from handlers.credentials import commands as credentials
-from handlers.files import commands as files
-from handlers.files import licence_check
 from handlers.flow import FIELDS, Kind
 from handlers.jobs import HELD_IN_MEMORY, JobContext, JobRunner, runners
-from handlers.mail import findings
-from handlers.reviews import commands as reviews
+from handlers.registry import ENGINE
 from handlers.services import Services
 from handlers.shapes import Inbound, Reply, from_rows, reply_rows
-from handlers.turn import AnswerHook, ChoiceCheck, Later, Turn, option_labels
+from handlers.turn import Later, Turn, option_labels
 from handlers.validators import MAX_INPUT_CHARS
 from storage import CaseStore, StoreTransaction, outbox
 from storage.conversation_langs import remembered_lang
@@ -44,92 +39,16 @@ from storage.jobs import JobRecord, add_job, finish_job
 log = logging.getLogger("esignbot.dialogue")
 
 Clock = Callable[[], datetime]
-CommandHandler = Callable[[Turn, str], list[Reply]]
 
-COMMAND_HANDLERS: Mapping[Command, CommandHandler] = MappingProxyType({
-    Command.START: core.cmd_start,
-    Command.HELP: lambda turn, args: [core.help_reply(turn)],
-    Command.STATUS: reviews.cmd_status,
-    Command.BACK: core.cmd_back,
-    Command.SKIP: core.cmd_skip,
-    Command.EDIT: core.cmd_edit,
-    Command.CANCEL: core.cmd_cancel,
-    Command.LANG: core.cmd_lang,
-    Command.EXCEL: files.cmd_excel,
-    Command.MATERIALS: files.cmd_materials,
-    Command.EMAIL: files.cmd_email,
-    Command.REVIEW: reviews.cmd_review,
-    Command.CHECK: credentials.cmd_check,
-    Command.SNIPPET: credentials.cmd_snippet,
-})
-"""Which function runs each command; a feature adds its command here."""
+# What runs each command, the hooks every answer runs, the questions features ask of their own,
+# the shortcuts, the clicks and the input guards are registered by the features on their routers
+# and read here from ``handlers.registry.ENGINE`` (``handlers.features`` includes them all): the
+# engine imports no feature.
 
 READ_ONLY = frozenset({Command.HELP, Command.STATUS})
 """Commands whose handler writes nothing: answered even when the database cannot be written."""
 
 COMMANDS_WITH_ARGS = frozenset(spec.command for spec in COMMANDS if spec.takes_args)
-
-ANSWER_HOOKS: tuple[AnswerHook, ...] = (reviews.on_answer, files.offer_workbook,
-                                       licence_check.on_answer)
-"""Run after every stored answer, inside the same transaction (a feature reacts to an answer
-here, e.g. starting a wait when the team says a step was submitted)."""
-
-ConfirmHandler = Callable[[Turn, ParsedCommand | None], list[Reply]]
-
-
-@dataclass(frozen=True, slots=True)
-class Confirmation:
-    """A question a feature asked outside the flow ("cancel the case?", "send this email?",
-    "what reason did Tencent give?") and set the case's ``pending_confirm`` for.
-
-    Why three parts (python-telegram-bot's ConversationHandler and its fallbacks): only an
-    input that ``answers`` the question goes to ``confirm``; anything else — a command, an
-    answer to the flow's question, a click on another message — makes the question ``lapse``
-    (said in a line, nothing else changed) and is then handled as if no question had waited,
-    instead of being swallowed by it."""
-
-    answers: Callable[[Turn, ParsedCommand | None], bool]
-    confirm: ConfirmHandler
-    lapse: Callable[[Turn], list[Reply]]
-
-
-CONFIRMATIONS: Mapping[str, Confirmation] = MappingProxyType({
-    core.CONFIRM_STEP: Confirmation(core.answers_cancel, core.confirm_cancel, core.cancel_lapses),
-    files.EMAIL_CONFIRM_STEP: Confirmation(files.answers_email, files.confirm_email,
-                                           files.email_lapses),
-    **dict.fromkeys(reviews.REASON_STEPS.values(), Confirmation(
-        reviews.answers_reason, reviews.confirm_reason, reviews.reason_lapses)),
-})
-"""Who takes the input after an "are you sure?" question: the feature that set the case's
-``pending_confirm`` to that key (a feature adds its own here)."""
-
-ResumeHandler = Callable[[Turn], list[Reply]]
-RESUME_PENDING: Mapping[str, ResumeHandler] = MappingProxyType({
-    **dict.fromkeys(reviews.REASON_STEPS.values(), reviews.reason_question),
-})
-"""What ``start`` (a console started again, someone coming back) does with a question left
-unanswered: by default it lapses, nothing having happened (a cancel or an email not confirmed
-is neither); one listed here is asked again after the greeting (a rejection's reason, without
-which its announcement is not yet made)."""
-
-CHOICE_CHECKS: tuple[ChoiceCheck, ...] = (reviews.guard_answer,)
-"""Run on a chosen option before it is stored; one may refuse it with ``Invalid``."""
-
-AnswerShortcut = Callable[[Turn, flow.Step], list[Reply] | None]
-ANSWER_SHORTCUTS: tuple[AnswerShortcut, ...] = (reviews.app_id_at_status,)
-"""Asked, in order, before a typed answer goes to the current question; one that returns
-replies has taken the answer (the app ID pasted at the app-ID status question records the
-approval it comes with)."""
-
-ActionHandler = Callable[[Turn, str, str], list[Reply]]
-ACTION_HANDLERS: Mapping[str, ActionHandler] = MappingProxyType({
-    findings.STEP_PREFIX: lambda turn, target, value: findings.on_action(
-        turn, target, value, run_command_text),
-    licence_check.STEP_PREFIX: lambda turn, target, value: licence_check.on_action(
-        turn, target, value, run_command_text),
-})
-"""Clicks on a message that is not the current question, by the prefix of their step
-(``mail:<id>`` for a finding from Tencent's email): called with (turn, id, value)."""
 
 
 TurnStatus = Literal["ok", "refused", "duplicate", "failed"]
@@ -218,8 +137,7 @@ class Dialogue:
 
     def _turn(self, tx: StoreTransaction, inbound: Inbound) -> Turn:
         return Turn(tx, inbound, self.clock().astimezone(UTC), default_lang=self.default_lang,
-                    services=self.services, answer_hooks=ANSWER_HOOKS,
-                    choice_checks=CHOICE_CHECKS, case_store=self.store)
+                    services=self.services, case_store=self.store, features=ENGINE)
 
     def _process(self, inbound: Inbound) -> Outcome:
         try:
@@ -351,7 +269,7 @@ class Dialogue:
                 command = read_command(turn)
                 if command is None or command.command not in READ_ONLY:
                     return None
-                replies = COMMAND_HANDLERS[command.command](turn, command.args)
+                replies = ENGINE.commands[command.command](turn, command.args)
                 refused = any(reply.kind == "error" for reply in replies)
                 return Outcome(replies, status="refused" if refused else "ok", lang=turn.lang)
         except Exception:
@@ -419,9 +337,10 @@ class Dialogue:
 
 def _route(turn: Turn) -> list[Reply]:
     msg = turn.msg
-    guarded = credentials.guard_secrets(turn)  # an API key in the text: nothing is stored
-    if guarded is not None:
-        return guarded
+    for guard in ENGINE.input_guards:  # an API key in the text: nothing is stored
+        guarded = guard(turn)
+        if guarded is not None:
+            return guarded
     if len(msg.text) > MAX_INPUT_CHARS:
         again = turn.reask() if turn.case is not None and turn.current_step() is not None else []
         return [turn.error("err.input_too_long", length=len(msg.text), max=MAX_INPUT_CHARS),
@@ -429,14 +348,14 @@ def _route(turn: Turn) -> list[Reply]:
     command = read_command(turn)
     if turn.case is None:
         replies = _without_case(turn, command)
-    elif (pending := CONFIRMATIONS.get(turn.case.pending_confirm or "")) is not None:
+    elif (pending := ENGINE.confirmations.get(turn.case.pending_confirm or "")) is not None:
         if _is_resume(command):
             replies = _resume(turn)
         elif pending.answers(turn, command):
             replies = pending.confirm(turn, command)
         else:  # not an answer to it: the question lapses, and the input goes on as usual
             replies = pending.lapse(turn)
-            turn.case = turn.tx.case(turn.require_case().id)
+            turn.reload_case()
             replies += _dispatch(turn, command) if turn.case is not None else []
     else:
         replies = _dispatch(turn, command)
@@ -468,7 +387,7 @@ def read_command(turn: Turn) -> ParsedCommand | None:
         return None
     command = parse_command(msg.text)
     if command is None or msg.text.lstrip()[:1] in {"/", "／"} or turn.case is None \
-            or turn.case.pending_confirm in CONFIRMATIONS:
+            or turn.case.pending_confirm in ENGINE.confirmations:
         return command
     step = turn.current_step()
     field = FIELDS[step.fields[0]] if step is not None else None
@@ -484,12 +403,13 @@ def _is_resume(command: ParsedCommand | None) -> bool:
 
 def _resume(turn: Turn) -> list[Reply]:
     """``start`` while a question such as "are you sure?" waits: the greeting of a resumed
-    case, not an answer to that question."""
+    case, not an answer to that question. A question a feature registered with
+    ``Router.resume`` is asked again after the greeting; any other lapses, nothing having
+    happened (a cancel or an email not confirmed is neither)."""
     case = turn.require_case()
-    pending = case.pending_confirm or ""
-    again = RESUME_PENDING.get(pending)
+    again = ENGINE.resume_pending.get(case.pending_confirm or "")
     if again is None:
-        turn.tx.update_case(case.id, pending_confirm=None)
+        turn.set_pending(None)
     replies = core.cmd_start(turn, "")
     return [*replies, *again(turn)] if again is not None else replies
 
@@ -507,7 +427,7 @@ def _without_case(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
 
 
 def _command(turn: Turn, command: ParsedCommand) -> list[Reply]:
-    handler = COMMAND_HANDLERS.get(command.command)
+    handler = ENGINE.commands.get(command.command)
     if handler is None:
         return [turn.error("err.not_available", command=command.word), *turn.reask()]
     if command.args and command.command not in COMMANDS_WITH_ARGS:
@@ -517,7 +437,8 @@ def _command(turn: Turn, command: ParsedCommand) -> list[Reply]:
 
 def run_command_text(turn: Turn, text: str) -> list[Reply]:
     """Apply ``text`` as a command this turn's person typed, within this turn (a button that
-    stands for a command, e.g. confirming a mail finding runs ``review …``)."""
+    stands for a command, e.g. confirming a mail finding runs ``review …``); handed to every
+    click handler (``Router.action``)."""
     command = parse_command(text)
     if command is None:
         return [turn.error("err.not_available", command=text.split(maxsplit=1)[0] if text else "")]
@@ -528,9 +449,9 @@ def _action(turn: Turn) -> list[Reply]:
     action = turn.msg.action
     assert action is not None
     prefix, colon, target = action.step.partition(":")
-    handler = ACTION_HANDLERS.get(prefix) if colon else None
+    handler = ENGINE.actions.get(prefix) if colon else None
     if handler is not None:
-        return handler(turn, target, action.value)
+        return handler(turn, target, action.value, run_command_text)
     step = turn.current_step()
     if step is None or action.step != step.name:
         question = turn.t(step.question_key) if step else turn.t("help.next_done")
@@ -542,7 +463,7 @@ def _answer_current(turn: Turn) -> list[Reply]:
     step = turn.current_step()
     if step is None:
         return [turn.reply("done", "help.next_done"), turn.reply("info", "ui.unknown_command_hint")]
-    for shortcut in ANSWER_SHORTCUTS:
+    for shortcut in ENGINE.answer_shortcuts:
         taken = shortcut(turn, step)
         if taken is not None:
             return taken

@@ -3,8 +3,16 @@
 Why a separate, public object: commands live in their own small modules (core commands here,
 the workbook, the credential check, reviews in theirs), and each needs the same few things —
 the case as read inside this turn's transaction, the language, who acted, asking a question,
-storing an answer. Keeping those on one object means a new command is a function and a table
-row, not an edit of the engine.
+storing an answer. Keeping those on one object means a new command is a function registered on
+its feature's router (``handlers.registry``), not an edit of the engine.
+
+Why one way in (issue 27): an answer is written by :func:`apply_answer` alone, whoever gives it —
+a person's answer, ``edit``, ``skip``, a ``review`` result, or a change made outside any input (a
+credential check that proves the app ID or the keys, through ``registry.turn_for_case``). Before,
+those last two wrote the answer and the position themselves, and skipped what the first path
+did: the focus they left behind asked an answered question again, and an answer a rejection
+made stale stayed. A feature changes the case through the methods here too (``open_case``,
+``focus_on``, ``set_pending``, ``close_case``, ``use_lang``), not by assigning the turn's fields.
 """
 
 from __future__ import annotations
@@ -12,11 +20,10 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from handlers import flow, privacy
 from handlers.catalogue import has, labels, normalise_lang, t
-from handlers.credentials.completion import closing_replies
 from handlers.flow import FIELDS, Kind, Step
 from handlers.render import (
     answer_label,
@@ -30,7 +37,7 @@ from handlers.services import Services
 from handlers.shapes import MAX_UPLOAD_BYTES, Choice, Inbound, Reply, ReplyKind
 from handlers.validators import TODAY, Invalid, image_mime
 from storage import AnswerRecord, CaseRecord, CaseStore, StoreTransaction
-from storage.conversation_langs import remembered_lang
+from storage.conversation_langs import remember_lang, remembered_lang
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -49,6 +56,29 @@ AnswerHook = Callable[["Turn", Step, str, Any], list[Reply]]
 ChoiceCheck = Callable[["Turn", Step, str, str], None]
 """Called with (turn, step, field, value) for a chosen option before it is stored; raises
 ``Invalid`` to refuse it (e.g. only admins may give a review result)."""
+
+Closing = Callable[["Turn"], list[Reply]]
+"""What a case whose every step is done says (the credentials feature's: what the team holds)."""
+
+
+class Features(Protocol):
+    """What a turn reads of the features (``handlers.registry.Router``): the hooks every
+    stored answer runs, the checks every chosen option passes, and the closing message."""
+
+    @property
+    def answer_hooks(self) -> Sequence[AnswerHook]: ...
+
+    @property
+    def choice_checks(self) -> Sequence[ChoiceCheck]: ...
+
+    @property
+    def closing_replies(self) -> Closing | None: ...
+
+
+class _NoFeatures:
+    answer_hooks: Sequence[AnswerHook] = ()
+    choice_checks: Sequence[ChoiceCheck] = ()
+    closing_replies: Closing | None = None
 
 
 def fold(text: str) -> str:
@@ -79,9 +109,8 @@ class Turn:
         *,
         default_lang: str,
         services: Services,
-        answer_hooks: Sequence[AnswerHook] = (),
         case_store: CaseStore | None = None,
-        choice_checks: Sequence[ChoiceCheck] = (),
+        features: Features | None = None,
     ) -> None:
         self.tx = tx
         self.msg = msg
@@ -95,8 +124,8 @@ class Turn:
             msg.lang or remembered_lang(tx, msg.conversation) or default_lang))
         self.answers: dict[str, AnswerRecord] = tx.answers(self.case.id) if self.case else {}
         self.focus: str | None = self.case.focus_step if self.case else None
-        self.answer_hooks = answer_hooks
-        self.choice_checks = choice_checks
+        self.features: Features = features or _NoFeatures()
+        """Every feature's hooks, checks and closing (``handlers.registry.ENGINE``)."""
         self.case_store = case_store
         """The store itself, for ``later`` work that records its result in its own transaction."""
         self.jobs: list[tuple[str, dict[str, Any]]] = []
@@ -177,9 +206,8 @@ class Turn:
         """The question for ``step``; ``intro`` adds the console steps it needs, ``header`` the
         stage's name (on entering a stage or resuming)."""
         if step is None:
-            case = self.require_case()
-            return closing_replies(self.tx, case.id, self.values, self.lang,
-                                   first_time=case.completed_at is None)
+            closing = self.features.closing_replies
+            return closing(self) if closing is not None else [self.reply("done", "help.next_done")]
         replies: list[Reply] = []
         stage = stage_title(step.stage, self.values, self.lang)
         lead = [self.t("ui.stage_header", stage=stage)] if header else []
@@ -224,12 +252,12 @@ class Turn:
         kept = self._keep(step, text)
         if kept is not None:
             return kept
+        was_current = self.current_step()
         try:
             key, value = self.parse(step, keys, text)
+            replies = self.store(step, key, value)  # refused (Invalid) before anything is written
         except Invalid as problem:
             return [self.error(problem.key, **problem.params), *self.reask()]
-        was_current = self.current_step()
-        replies = self.store(step, key, value)
         if any(reply.kind == "question" for reply in replies):
             return replies  # the answer raised its own question (a rejection's reason)
         after = self.current_step()
@@ -281,9 +309,7 @@ class Turn:
             value = flow.match_option(field, text, option_labels)
             if value is None:
                 raise Invalid("err.choice", options=self.option_list(field.key))
-            for check in self.choice_checks:
-                check(self, step, field.key, value)
-            return field.key, value
+            return field.key, value  # the choice checks run as it is stored (apply_answer)
         if field.kind is Kind.MULTI:
             return field.key, self._parse_multi(field.key, text)
         problems: list[Invalid] = []
@@ -352,88 +378,71 @@ class Turn:
         )
         return {"file_id": record.id, "name": record.name, "mime": mime, "size": record.size}
 
-    def store(self, step: Step, key: str, value: Any, *, kind: str | None = None) -> list[Reply]:
-        """Write one answer and what follows from it; returns the confirmations to show."""
+    def store(self, step: Step, key: str, value: Any, *, kind: str | None = None,
+              checks: bool = True) -> list[Reply]:
+        """Write one answer and what follows from it (:func:`apply_answer`, the one way in);
+        returns the confirmations to show. Raises ``Invalid``, having written nothing, when a
+        choice check refuses it."""
+        return apply_answer(self, step, key, value, kind=kind, checks=checks)
+
+    # -- changing the case (what a feature does instead of assigning the turn's fields) ----------
+    def open_case(self) -> CaseRecord:
+        """Create a case for this conversation, as this turn's person: the turn is now on it,
+        with no answers and no focus."""
+        self.case = self.tx.create_case(self.msg.conversation, self.lang, self.msg.user_id,
+                                        self.msg.display_name, self.now)
+        self.answers, self.focus = {}, None
+        return self.case
+
+    def carry_over(self, previous: dict[str, AnswerRecord], keys: Sequence[str]) -> None:
+        """Copy answers of a finished case into this new one, each still credited to whoever
+        gave it (history kind ``carried``). Not an answer given now, so no hook runs: the
+        answers held together in the case they come from."""
         case = self.require_case()
-        who = self.who()
-        previous = {k for k in step.fields if k in self.answers}
-        before = self.values
-        kind = kind or ("edit" if previous else "answer")
-        self.tx.put_answer(case.id, key, value, kind=kind, **who)
-        self.answers[key] = AnswerRecord(key, value, who["user_id"], who["user_name"], who["at"])
-        for sibling in previous - {key}:
-            self.tx.delete_answer(case.id, sibling, kind="replaced", **who)
-            del self.answers[sibling]
-        label = answer_label(step, key, self.lang)
-        replies = [
-            Reply(kind="info", text=self.t("ui.skipped", label=label))
-            if kind == "skip"
-            else Reply(kind="info", text=self.t("ui.saved", label=label,
-                                                value=self.display(key, value)))
-        ]
-        advise = FIELDS[key].advise
-        if kind != "skip" and advise is not None:  # kept, but worth a second look
-            replies += [self.reply("info", note.key, **note.params) for note in advise(value)]
-        replies += self._revalidate_dependents(key)
-        if key in before and before[key] != value:
-            replies += self._clear_stale(before, key)
-        note = step.notes.get(value) if isinstance(value, str) else None
-        if note:
-            replies.append(self.reply("info", note))
-        if self.focus == step.name:
-            self.focus = None
-        for hook in self.answer_hooks:
-            replies += hook(self, step, key, value)
-        return replies
+        for key in keys:
+            answer = previous[key]
+            self.tx.put_answer(case.id, key, answer.value, kind="carried",
+                               user_id=answer.user_id, user_name=answer.user_name, at=answer.at)
+            self.answers[key] = answer
 
-    def _revalidate_dependents(self, changed: str) -> list[Reply]:
-        """Clear answers whose rule depends on ``changed`` and that no longer pass it."""
-        replies = []
-        for field in FIELDS.values():
-            if changed not in field.depends_on or field.key not in self.answers:
-                continue
-            assert field.validate is not None
-            try:
-                field.validate(str(self.answers[field.key].value), self.rule_context())
-            except Invalid:
-                self.tx.delete_answer(self.require_case().id, field.key, kind="invalidated",
-                                      **self.who())
-                del self.answers[field.key]
-                replies.append(self.reply("info", "ui.invalidated",
-                                          label=field_label(field.key, self.lang)))
-        return replies
+    def focus_on(self, step: Step) -> None:
+        """Ask ``step`` next (``back``, ``edit <field>``), answered or not; stored with the
+        position at the end of the turn."""
+        self.focus = step.name
 
-    def _clear_stale(self, before: dict[str, Any], changed: str) -> list[Reply]:
-        """A changed answer: clear every other answer whose question no longer applies, or is
-        now another question (after 个体工商户 → 政府 the operator's phone is not the contact's
-        phone; the 营业执照 photo is not the 事业单位法人证书), or is shaped by what changed
-        (``Step.shaped_by``). The history keeps each; the flow asks them again when it gets
-        there. Read from the table alone: which step asked an answer before and which asks it
-        now. Repeated until nothing more goes, since a cleared route clears what hung on it
-        (a test case turned production loses its test route, then the test app ID)."""
-        replies: list[Reply] = []
-        cleared = True
-        while cleared:
-            cleared = False
-            now = self.values
-            for key in [k for k in self.answers if k != changed]:
-                was = flow.applicable_step_for_field(key, before)
-                if was is None:
-                    continue  # not asked under the old answers (carried over, dormant): kept
-                step = flow.applicable_step_for_field(key, now)
-                if step is not None and step.name == was.name and changed not in step.shaped_by:
-                    continue
-                self.tx.delete_answer(self.require_case().id, key, kind="invalidated",
-                                      **self.who())
-                del self.answers[key]
-                replies.append(self.reply("info", "ui.invalidated",
-                                          label=field_label(key, self.lang)))
-                cleared = True
-        return replies
+    def set_pending(self, question: str | None) -> None:
+        """Open (or with None, close) a question of a feature's own (``pending_confirm``),
+        which the next input goes to first (``handlers.registry.Confirmation``)."""
+        case = self.require_case()
+        self.tx.update_case(case.id, pending_confirm=question)
+        self.reload_case()
+
+    def use_lang(self, lang: str) -> None:
+        """Speak ``lang`` from now on: kept for the conversation (it outlives the case, and
+        holds with none open), and for the case when one is, with a history row."""
+        self.lang = lang
+        remember_lang(self.tx, self.msg.conversation, lang, at=self.now)
+        if self.case is not None:
+            self.tx.update_case(self.case.id, lang=lang)
+            self.tx.note(self.case.id, "lang", lang, **self.who())
+
+    def reload_case(self) -> None:
+        """Read the case again (a feature changed it in the store)."""
+        self.case = self.tx.case(self.require_case().id)
+
+    def close_case(self, state: str) -> CaseRecord:
+        """End the case (``cancelled``, or ``completed`` when the next environment's opens):
+        the turn then has none. Returns the case as it was."""
+        case = self.require_case()
+        self.tx.update_case(case.id, state=state, pending_confirm=None, closed_at=self.now,
+                            updated_at=self.now)
+        self.case = None
+        return case
 
     # -- the end of the turn --------------------------------------------------------------
     def save_position(self) -> None:
-        """Store the derived position (for status lists and other processes) with the turn."""
+        """Store the derived position (for status lists and other processes): after every
+        answer (``apply_answer``) and at the end of the turn."""
         if self.case is None or self.case.state != "active":
             return
         current = self.current_step()
@@ -445,6 +454,112 @@ class Turn:
         if current is None and self.case.completed_at is None:
             changes["completed_at"] = self.now
         self.tx.update_case(self.case.id, **changes)
+
+
+def apply_answer(turn: Turn, step: Step, key: str, value: Any, *, kind: str | None = None,
+                 checks: bool = True) -> list[Reply]:
+    """The one way an answer is written, for every path: a person's answer, ``edit``,
+    ``skip``, a ``review`` result, and a change made outside any input
+    (``handlers.registry.turn_for_case``: a working app ID ends the app review, a passing check
+    answers ``key_check``).
+
+    In order, inside the turn's transaction: a chosen value is checked (an option its question
+    offers, and every feature's choice check), which may refuse it with ``Invalid`` before
+    anything is written — not with ``checks`` False, for a value the bot established itself
+    (``key_check=passed`` is no option a person may choose, and an app ID that works approves
+    the review whoever ran the check); it is stored with its history row (``kind``: ``answer``, ``edit``,
+    ``skip``), replacing the other field of its step; answers whose rule depends on it and no
+    longer pass, and answers its change made stale, are cleared; its notes are said; the focus
+    on its step ends; every feature's answer hook runs; and the position is stored. Returns what
+    to say: the confirmation first, then the rest."""
+    case = turn.require_case()
+    field = FIELDS[key]
+    if key not in step.fields:
+        raise ValueError(f"step {step.name} does not ask {key}")
+    if checks and kind != "skip" and field.kind is Kind.CHOICE:
+        if value not in {option.value for option in field.options}:
+            raise Invalid("err.choice", options=turn.option_list(key))
+        for check in turn.features.choice_checks:
+            check(turn, step, key, value)
+    who = turn.who()
+    previous = {k for k in step.fields if k in turn.answers}
+    before = turn.values
+    kind = kind or ("edit" if previous else "answer")
+    turn.tx.put_answer(case.id, key, value, kind=kind, **who)
+    turn.answers[key] = AnswerRecord(key, value, who["user_id"], who["user_name"], who["at"])
+    for sibling in previous - {key}:
+        turn.tx.delete_answer(case.id, sibling, kind="replaced", **who)
+        del turn.answers[sibling]
+    label = answer_label(step, key, turn.lang)
+    replies = [
+        Reply(kind="info", text=turn.t("ui.skipped", label=label))
+        if kind == "skip"
+        else Reply(kind="info", text=turn.t("ui.saved", label=label,
+                                            value=turn.display(key, value)))
+    ]
+    advise = field.advise
+    if kind != "skip" and advise is not None:  # kept, but worth a second look
+        replies += [turn.reply("info", note.key, **note.params) for note in advise(value)]
+    replies += _revalidate_dependents(turn, key)
+    if key in before and before[key] != value:
+        replies += _clear_stale(turn, before, key)
+    note = step.notes.get(value) if isinstance(value, str) else None
+    if note:
+        replies.append(turn.reply("info", note))
+    if turn.focus == step.name:
+        turn.focus = None
+    for hook in turn.features.answer_hooks:
+        try:
+            replies += hook(turn, step, key, value)
+        except Invalid as problem:  # only a choice check refuses, before anything is written
+            raise RuntimeError(f"answer hook {hook!r} refused a stored answer") from problem
+    turn.save_position()
+    return replies
+
+
+def _invalidate(turn: Turn, key: str) -> Reply:
+    turn.tx.delete_answer(turn.require_case().id, key, kind="invalidated", **turn.who())
+    del turn.answers[key]
+    return turn.reply("info", "ui.invalidated", label=field_label(key, turn.lang))
+
+
+def _revalidate_dependents(turn: Turn, changed: str) -> list[Reply]:
+    """Clear answers whose rule depends on ``changed`` and that no longer pass it."""
+    replies = []
+    for field in FIELDS.values():
+        if changed not in field.depends_on or field.key not in turn.answers:
+            continue
+        assert field.validate is not None
+        try:
+            field.validate(str(turn.answers[field.key].value), turn.rule_context())
+        except Invalid:
+            replies.append(_invalidate(turn, field.key))
+    return replies
+
+
+def _clear_stale(turn: Turn, before: dict[str, Any], changed: str) -> list[Reply]:
+    """A changed answer: clear every other answer whose question no longer applies, or is
+    now another question (after 个体工商户 → 政府 the operator's phone is not the contact's
+    phone; the 营业执照 photo is not the 事业单位法人证书), or is shaped by what changed
+    (``Step.shaped_by``). The history keeps each; the flow asks them again when it gets
+    there. Read from the table alone: which step asked an answer before and which asks it
+    now. Repeated until nothing more goes, since a cleared route clears what hung on it
+    (a test case turned production loses its test route, then the test app ID)."""
+    replies: list[Reply] = []
+    cleared = True
+    while cleared:
+        cleared = False
+        now = turn.values
+        for key in [k for k in turn.answers if k != changed]:
+            was = flow.applicable_step_for_field(key, before)
+            if was is None:
+                continue  # not asked under the old answers (carried over, dormant): kept
+            step = flow.applicable_step_for_field(key, now)
+            if step is not None and step.name == was.name and changed not in step.shaped_by:
+                continue
+            replies.append(_invalidate(turn, key))
+            cleared = True
+    return replies
 
 
 def _megabytes(size: int) -> float:

@@ -422,15 +422,33 @@ class CaseStore:
         return db
 
     @contextmanager
-    def transaction(self) -> Iterator[StoreTransaction]:
+    def transaction(self, *, durable: bool = True) -> Iterator[StoreTransaction]:
         """One turn: take the write lock, read, write, commit; roll back on any error.
 
         Threads of this process queue on a Python lock before asking SQLite: SQLite's own busy
         handler makes a waiting writer sleep in steps of up to 100 ms, which under a burst of
         concurrent turns turned a 2 ms turn into a 1.5 s p99 acknowledgement (measured with
         ``bench``). Other processes sharing the file still meet at SQLite's lock.
+
+        ``durable=False``: bookkeeping whose loss in a power cut only repeats work that is safe
+        to repeat (the delivery runtime's claims and "sent" marks: at worst a message is sent
+        again). Committed without its own fsync (``synchronous=NORMAL`` for this one commit):
+        it survives the process being killed, and reaches the disk with the next durable commit
+        of a turn. What a platform was told had arrived is always committed durably.
         """
         db = self._database()
+        relaxed = not durable and self.synchronous == "full"
+        if relaxed:
+            db.conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            with self._transaction(db) as tx:
+                yield tx
+        finally:
+            if relaxed:
+                db.conn.execute("PRAGMA synchronous = FULL")
+
+    @contextmanager
+    def _transaction(self, db: Database) -> Iterator[StoreTransaction]:
         with self._writer:
             db.conn.execute("BEGIN IMMEDIATE")
             try:

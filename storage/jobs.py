@@ -58,14 +58,23 @@ def add_job(
                      payload, 1)
 
 
-def claim_job(tx: StoreTransaction, *, owner: str, now: str, lease_until: str,
-              prefixes: tuple[str, ...] = ()) -> JobRecord | None:
-    """The oldest job nobody holds (pending, or its holder's lease ran out), claimed."""
+def _orphan(tx: StoreTransaction, now: str, prefixes: tuple[str, ...]) -> Any:
     served = " OR ".join("conversation LIKE ?" for _ in prefixes) or "1"
-    row = tx.db.execute(
+    return tx.db.execute(
         f"SELECT {_COLUMNS} FROM jobs WHERE state IN {_UNFINISHED} AND (state = 'pending'"
         f" OR claimed_until < ?) AND ({served}) ORDER BY id LIMIT 1",
         [now, *(p + "%" for p in prefixes)]).fetchone()
+
+
+def orphaned(tx: StoreTransaction, *, now: str, prefixes: tuple[str, ...] = ()) -> bool:
+    """Whether a job waits that nobody holds (read without the write lock, every pass)."""
+    return _orphan(tx, now, prefixes) is not None
+
+
+def claim_job(tx: StoreTransaction, *, owner: str, now: str, lease_until: str,
+              prefixes: tuple[str, ...] = ()) -> JobRecord | None:
+    """The oldest job nobody holds (pending, or its holder's lease ran out), claimed."""
+    row = _orphan(tx, now, prefixes)
     if row is None:
         return None
     cursor = tx.db.execute(

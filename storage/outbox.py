@@ -239,10 +239,12 @@ def mark_sent_inline(tx: StoreTransaction, message_ids: Sequence[int], *, at: st
 
 
 def prune_sent(tx: StoreTransaction, before: str, limit: int) -> int:
-    """Forget at most ``limit`` messages sent, skipped or given up on before ``before``."""
+    """Forget at most ``limit`` replies sent or given up on before ``before``. Only replies:
+    a notice's row is also the record that it was queued once (its ``dedupe_key``), and
+    notices are few; replies are every turn's, and would grow the file for ever."""
     cursor = tx.db.execute(
-        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state IN"
-        " ('sent', 'skipped', 'failed') AND coalesce(sent_at, created_at) < ? ORDER BY id"
+        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE purpose = 'reply' AND"
+        " state IN ('sent', 'failed') AND coalesce(sent_at, created_at) < ? ORDER BY id"
         " LIMIT ?)", [before, limit])
     return cursor.rowcount
 

@@ -29,6 +29,10 @@ They reach those through the protocols in ``handlers.services``."""
 PLATFORMS = ("bot.slack", "bot.wecom", "bot.console")
 """Adapters, each its own room: none imports another (they meet only in ``bot.wiring``)."""
 
+ENGINE = ("handlers.dialogue", "handlers.turn", "handlers.registry", "handlers.core_commands")
+"""The engine: it reads what the features registered (``handlers.registry``) and imports none
+of them (issue 27); only ``handlers.features`` names them all."""
+
 
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(REPO).with_suffix("").parts)
@@ -123,6 +127,41 @@ def wrong_way(name: str) -> list[str]:
 def test_dependencies_point_one_way() -> None:
     wrong = [problem for name in sorted(MODULES) for problem in wrong_way(name)]
     assert not wrong, "imports against the layout:\n" + "\n".join(wrong)
+
+
+def feature_packages() -> list[str]:
+    """Every package of ``handlers`` but the catalogue is a feature (reviews, files, …)."""
+    return sorted(f"handlers.{folder.name}" for folder in (REPO / "handlers").iterdir()
+                  if (folder / "__init__.py").exists() and folder.name != "catalogue")
+
+
+def features_imported(name: str, path: Path, features: list[str]) -> list[str]:
+    """The imports of a feature in the module ``name`` (at ``path``), each with its line."""
+    return [f"{name}:{line} imports {target}" for target, line in imports_of(name, path)
+            if any(target == f or target.startswith(f + ".") for f in features)]
+
+
+def test_the_engine_imports_no_feature() -> None:
+    """A feature plugs in by registering on its router; the engine never names one, so a new
+    feature is no edit of the engine, and the engine runs and is read without any of them."""
+    features = feature_packages()
+    assert {"handlers.reviews", "handlers.files", "handlers.credentials",
+            "handlers.mail"} <= set(features)
+    engine = [name for name in ENGINE if name in MODULES]
+    assert {"handlers.dialogue", "handlers.turn"} <= set(engine)
+    wrong = [problem for name in engine
+             for problem in features_imported(name, MODULES[name], features)]
+    assert not wrong, "the engine imports a feature:\n" + "\n".join(wrong)
+
+
+def test_the_layout_checker_sees_a_feature_imported(tmp_path: Path) -> None:
+    module = tmp_path / "engine.py"
+    module.write_text("from handlers import flow\nfrom handlers.reviews import commands\n"
+                      "def later() -> None:\n    import handlers.mail.findings\n",
+                      encoding="utf-8")
+    assert features_imported("handlers.engine", module, feature_packages()) == [
+        "handlers.engine:2 imports handlers.reviews.commands",
+        "handlers.engine:4 imports handlers.mail.findings"]
 
 
 def test_no_module_carries_its_folders_name() -> None:

@@ -485,7 +485,7 @@ def check_for_case(dialogue: Dialogue, *, conversation: str, user_id: str, user_
     def run() -> list[Reply]:
         return record_and_render(dialogue.store, checker, request, case_id=case_id,
                                  user_id=user_id, user_name=user_name or user_id, at=at,
-                                 lang=lang)
+                                 lang=lang, services=dialogue.services)
 
     return dialogue.run_or_apologise(run, lang)
 

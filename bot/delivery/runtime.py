@@ -134,6 +134,12 @@ class DeliveryRuntime:
         self._beat: threading.Thread | None = None
         self._senders: ThreadPoolExecutor | None = None
         self._workers: ThreadPoolExecutor | None = None
+        self._lanes: dict[str, int] = {}
+        """Job kinds that run in threads of their own, and how many (a transport's
+        ``job_lanes``: WeCom's picture downloads, which wait on a slow network for up to a
+        minute, must never hold the threads every other job needs)."""
+        self._lane_pools: dict[str, ThreadPoolExecutor] = {}
+        self._in_lanes: set[int] = set()
         self._dead_checked = 0.0
         self._last_pass: float | None = None
         self._pass_started: float | None = None
@@ -149,6 +155,7 @@ class DeliveryRuntime:
 
     def add_transport(self, transport: Transport) -> None:
         self.transports.append(transport)
+        self._lanes.update(getattr(transport, "job_lanes", None) or {})
 
     def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Where transports that post with coroutines run (the server's event loop)."""
@@ -169,6 +176,8 @@ class DeliveryRuntime:
         self._stop.clear()
         self._senders = ThreadPoolExecutor(self.concurrency, thread_name_prefix="esignbot-send")
         self._workers = ThreadPoolExecutor(self._job_threads, thread_name_prefix="esignbot-job")
+        self._lane_pools = {kind: ThreadPoolExecutor(threads, thread_name_prefix=f"esignbot-{kind}")
+                            for kind, threads in self._lanes.items()}
         if self.dialogue is not None and self.observe not in self.dialogue.observers:
             self.dialogue.observers.append(self.observe)
         self._thread = threading.Thread(target=self._run, name="esignbot-delivery", daemon=True)
@@ -186,7 +195,7 @@ class DeliveryRuntime:
         for thread in (self._thread, self._beat):
             if thread is not None:
                 thread.join(timeout_s)
-        for pool in (self._workers, self._senders):
+        for pool in (*self._lane_pools.values(), self._workers, self._senders):
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=False)
         self._thread = self._beat = None
@@ -244,7 +253,7 @@ class DeliveryRuntime:
         for conversation in due:
             self._start_drain(conversation)
         if self.dialogue is not None:
-            self._take_over_jobs(tuple(prefixes))
+            self._take_over_jobs((*prefixes, *exact))  # an exact key is its own prefix
 
     def _start_drain(self, conversation: str) -> None:
         with self._lock:
@@ -292,7 +301,7 @@ class DeliveryRuntime:
         sent: int | None = None
         while True:
             now = self.clock()
-            with self.store.transaction() as tx:
+            with self.store.transaction(durable=False) as tx:
                 if sent is not None:
                     outbox.mark_sent(tx, sent, owner=self.owner, at=_iso(now))
                     with self._lock:
@@ -373,7 +382,7 @@ class DeliveryRuntime:
         retry_at = None
         if record.attempts < self.max_attempts:
             retry_at = _iso(now + timedelta(seconds=retry_delay(record.attempts)))
-        with self.store.transaction() as tx:
+        with self.store.transaction(durable=False) as tx:
             marked = outbox.mark_failed(tx, record.id, owner=self.owner, error=error,
                                         retry_at=retry_at, progress=progress)
             told = [] if retry_at or not marked else undelivered.tell_admins(
@@ -395,9 +404,12 @@ class DeliveryRuntime:
         workers = self._workers
         if workers is None:
             return
+        pool = self._lane_pools.get(job.kind, workers)
         with self._lock:
             self._running_jobs.add(job.id)
-        workers.submit(self._run_job, job)
+            if pool is not workers:
+                self._in_lanes.add(job.id)
+        pool.submit(self._run_job, job)
 
     def _run_job(self, job: JobRecord) -> None:
         assert self.dialogue is not None
@@ -408,16 +420,20 @@ class DeliveryRuntime:
         finally:
             with self._lock:
                 self._running_jobs.discard(job.id)
+                self._in_lanes.discard(job.id)
             self.wake()
 
     def _take_over_jobs(self, prefixes: tuple[str, ...]) -> None:
         """Jobs nobody holds any more (their process died), while a worker thread is free."""
         while True:
             with self._lock:
-                if len(self._running_jobs) >= self._job_threads:
+                if len(self._running_jobs - self._in_lanes) >= self._job_threads:
                     return
             now = self.clock()
-            with self.store.transaction() as tx:
+            with self.store.snapshot() as tx:
+                if not job_store.orphaned(tx, now=_iso(now), prefixes=prefixes):
+                    return
+            with self.store.transaction(durable=False) as tx:
                 job = job_store.claim_job(tx, owner=self.owner, now=_iso(now),
                                           lease_until=_iso(now + self.lease), prefixes=prefixes)
             if job is None:
@@ -427,7 +443,9 @@ class DeliveryRuntime:
 
     # -- leases -----------------------------------------------------------------------------
     def _renew_leases(self) -> None:
-        every = max(self.lease.total_seconds() / 4, 0.5)
+        # Every second, whatever the lease: a clock stepped forward (NTP) must not let another
+        # process take a message this one is still sending.
+        every = min(self.lease.total_seconds() / 4, 1.0)
         while not self._stop.wait(every):
             with self._lock:
                 messages, jobs = sorted(self._sending), sorted(self._running_jobs)
@@ -435,7 +453,7 @@ class DeliveryRuntime:
                 continue
             until = _iso(self.clock() + self.lease)
             try:
-                with self.store.transaction() as tx:
+                with self.store.transaction(durable=False) as tx:
                     outbox.renew(tx, messages, owner=self.owner, until=until)
                     job_store.renew(tx, jobs, owner=self.owner, until=until)
             except Exception as problem:
@@ -455,7 +473,7 @@ class DeliveryRuntime:
                 dead.append(owner)
         if not dead:
             return 0
-        with self.store.transaction() as tx:
+        with self.store.transaction(durable=False) as tx:
             released = outbox.release_claims_of(tx, dead) + job_store.release_claims_of(tx, dead)
         log.warning("released %d claim(s) of %d ended process(es)", released, len(dead))
         self.wake()

@@ -13,8 +13,9 @@ A mailbox that refuses the login or cannot be reached is reported to admins once
 stored, so a restart does not report it again), retried with a growing delay, and never stops
 the bot: the watcher runs in its own thread and no exception leaves :meth:`MailWatcher.tick`.
 
-Findings and notices go into the outbox (``storage/waits.py``), which the scheduler delivers
-through whichever platform owns the conversation; nothing here talks to a chat platform.
+Findings and notices go into the outbox (``storage/outbox.py``) in the transaction that files
+them, and the delivery runtime (``bot/delivery``) sends them through whichever platform owns the
+conversation; nothing here talks to a chat platform.
 """
 
 from __future__ import annotations

@@ -2,18 +2,25 @@
 
 Why this shape:
 
-- **Commit, then acknowledge.** The app runs with ``process_before_response``: each listener
-  applies the input with ``dialogue.process`` (in a worker thread: SQLite never runs on the
-  event loop), and only then acknowledges, so Slack is never told an answer arrived that is not
-  on disk. Posting the replies and any slow work (the credential check, uploads) is scheduled to
-  start once the HTTP response has gone out (a Starlette background task), so every
-  acknowledgement is a few milliseconds of SQLite, whatever the command does afterwards.
+- **Verify, commit, acknowledge, return.** The app runs with ``process_before_response``: each
+  listener applies the input with ``dialogue.process`` (in a worker thread: SQLite never runs on
+  the event loop), which commits the turn with its replies as outbox rows and its slow work as
+  job rows, and only then acknowledges, so Slack is never told an answer arrived that is not on
+  disk. Nothing is posted by a listener: every reply leaves through the outbox, sent by the
+  delivery runtime through :meth:`SlackPlatform.deliver` (issue 27, one way out).
+- **Nothing slow before the acknowledgement.** A person's name is the cached one or their id
+  (the cache is refreshed in the background); a shared file is committed as a ``slack.file`` job
+  and downloaded after the acknowledgement, then applied as its own turn; a reply in a thread
+  not yet recorded as the case's is committed as a ``slack.message`` job that waits for the
+  record. A crash after the acknowledgement resumes the job in another process. Acks stay a few
+  milliseconds of SQLite, whatever Slack, the file host or the disk do.
 - **Conversations.** ``slack:<team>:<channel>`` is one case: a channel's, or a DM's with the
   bot. In a channel only replies in the case's thread are answers (see ``storage/slack_threads``);
   ordinary chat is never read as one. In a DM every message is.
 - **Retries.** Events carry Slack's ``event_id`` into ``Inbound.event_id``; the dialogue claims it
-  in the turn's transaction, so a retried delivery changes nothing and posts nothing. Slash
-  commands and clicks, which Slack does not retry, use their one-time ``trigger_id``.
+  in the transaction that commits the input (or the job it leaves), before the acknowledgement,
+  so a retried delivery changes nothing and posts nothing. Slash commands and clicks, which
+  Slack does not retry, use their one-time ``trigger_id``.
 - **Trust.** ``bot.slack.body.read_request`` checks every request's signature and timestamp
   and answers 401 before bolt reads it (so bolt's own second check is off). A SecretKey typed
   into a message is never passed on (``handlers.credentials.secret_shapes``).
@@ -23,16 +30,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
 import re
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
-from dataclasses import dataclass
-from datetime import UTC
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -48,6 +55,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.credentials.checker import check_for_case
+from bot.delivery.transport import Parcel, slack_mention
 from bot.names import NameCache
 from bot.origins import Origin, origin, same_origin
 from bot.settings import ConfigError, Settings
@@ -67,7 +75,6 @@ from bot.slack.render import (
     escape,
     parse_choice_value,
     selected_values,
-    split_lead,
 )
 from bot.uploads import CHUNK_BYTES, Receiving, areceive, declared_length
 from bot.web.server import running
@@ -78,24 +85,38 @@ from handlers.credentials.commands import expects_app_id
 from handlers.credentials.secret_shapes import looks_like_secret
 from handlers.dialogue import Outcome
 from handlers.flow import STEPS_BY_NAME
+from handlers.jobs import JobContext
 from storage.slack_threads import SlackCase
 
 if TYPE_CHECKING:
     from bot.background import Background
 
 log = logging.getLogger("esignbot.slack")
-THREAD_WAIT_TRIES = 15
+T = TypeVar("T")
+
+FILE_JOB = "slack.file"
+"""A file shared in a case: downloaded after the acknowledgement, then applied as its turn."""
+MESSAGE_JOB = "slack.message"
+"""A reply in a thread not yet recorded as the case's: decided once the record is there."""
+THREAD_WAIT_TRIES = 30
 THREAD_WAIT_SECONDS = 0.1
-"""How long a reply in a not-yet-recorded thread waits for its record (well inside Slack's 3 s)."""
+"""How long a reply in a not-yet-recorded thread waits for its record (in a job, after the
+acknowledgement; a worker thread sleeps, nothing else waits)."""
 
 Job = Callable[[], Awaitable[None]]
 _AFTER_RESPONSE: ContextVar[list[Job] | None] = ContextVar("esignbot_slack_after", default=None)
-"""Work a listener leaves for after the HTTP response (set per request by the endpoint)."""
+"""Work a listener leaves for after the HTTP response (set per request by the endpoint): calls
+that are not replies (a modal to open, a card to update, the Home tab), never a reply."""
 
 _ANSWER_SUBTYPES = {None, "file_share", "thread_broadcast"}
-_NAME_TIMEOUT_S = 1.5
+_NAME_TIMEOUT_S = 5.0
 _DOWNLOAD_TIMEOUT_S = 20.0
+_FILE_JOB_TIMEOUT_S = 120.0
+"""The longest a file job waits for its download on the event loop (a backstop: the download
+has its own limits, ``_DOWNLOAD_TIMEOUT_S`` and ``bot.uploads``)."""
 _SHUTDOWN_GRACE_S = 30.0
+_FILE_FIELDS = ("id", "name", "title", "mimetype", "size", "url_private", "url_private_download")
+"""What a file job keeps of Slack's file object (its payload): enough to fetch and check it."""
 
 
 def _slack_size(file: dict[str, Any]) -> int | None:
@@ -107,29 +128,58 @@ def _slack_size(file: dict[str, Any]) -> int | None:
     return size if size >= 0 else None
 
 
+def _file_fields(file: dict[str, Any]) -> dict[str, Any]:
+    return {name: file[name] for name in _FILE_FIELDS if file.get(name) is not None}
+
+
 class UserNames:
     """Display names for the "who answered" of each answer (``bot.names.NameCache``).
 
-    A lookup that fails or is slow falls back to the id: the acknowledgement must stay inside
-    Slack's three seconds."""
+    Never waited for: a listener takes the remembered name, or the name the input carries, or
+    the id, and a person not remembered is looked up in the background (once at a time), so the
+    next input has the name. The acknowledgement never waits on ``users.info``."""
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
         self._cache = NameCache()
+        self._looking: dict[str, asyncio.Task[None]] = {}
 
-    async def name(self, user_id: str, fallback: str = "") -> str:
+    def name(self, user_id: str, fallback: str = "") -> str:
+        """The name to use now (on the event loop); an unknown person is looked up behind."""
+        if not user_id:
+            return fallback
         cached = self._cache.get(user_id)
         if cached is not None:
             return cached
+        if user_id not in self._looking:
+            task = asyncio.get_running_loop().create_task(self._look_up(user_id, fallback))
+            self._looking[user_id] = task
+            task.add_done_callback(lambda _: self._looking.pop(user_id, None))
+        return fallback or user_id
+
+    def known(self, user_id: str, fallback: str = "") -> str:
+        """The remembered name, from any thread, without a look-up (a job's turn)."""
+        return self._cache.get(user_id) or fallback or user_id
+
+    async def _look_up(self, user_id: str, fallback: str) -> None:
         try:
             response = await asyncio.wait_for(self.client.users_info(user=user_id), _NAME_TIMEOUT_S)
         except (SlackApiError, aiohttp.ClientError, TimeoutError):
-            return self._cache.remember(user_id, None, fallback)
+            self._cache.remember(user_id, None, fallback)
+            return
         user = response.get("user") or {}
         profile = user.get("profile") or {}
-        return self._cache.remember(user_id, str(
+        self._cache.remember(user_id, str(
             profile.get("display_name") or profile.get("real_name") or user.get("real_name")
             or user.get("name") or ""), fallback)
+
+    async def close(self) -> None:
+        """Look-ups still running are dropped (a name is a courtesy)."""
+        tasks = list(self._looking.values())
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _level_pinned(name: str) -> logging.Logger:
@@ -163,21 +213,12 @@ def _without_token_notice(logger: logging.Logger) -> logging.Logger:
     return logger
 
 
-@dataclass(frozen=True, slots=True)
-class TurnResult:
-    """One input applied, with the case read in the same worker call on either side of it:
-    ``before`` as the input found it (its thread is where a cancelled case's last words go),
-    ``after`` as the turn left it (language, thread), so posting needs no lookup of its own."""
-
-    outcome: Outcome
-    before: SlackCase | None
-    after: SlackCase | None
-
-
 class SlackPlatform:
-    """Slack as a :class:`bot.web.server.Platform`: its route, and posting into its conversations."""
+    """Slack as a :class:`bot.web.server.Platform`: its route, its listeners, and (as a
+    :class:`~bot.delivery.transport.Transport`) posting the outbox into its conversations."""
 
     name = "slack"
+    key = "slack:"
 
     def __init__(
         self,
@@ -208,8 +249,11 @@ class SlackPlatform:
         self.names = UserNames(self.client)
         self._tasks: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.bot_user_id: str | None = None
         """The bot's own user id (``auth.test``), to know a message that @mentions it."""
+        dialogue.job_runners[FILE_JOB] = self._file_job
+        dialogue.job_runners[MESSAGE_JOB] = self._message_job
         self._register()
 
     # -- Platform ----------------------------------------------------------------------------
@@ -217,11 +261,11 @@ class SlackPlatform:
         return [Route(EVENTS_PATH, self._endpoint, methods=["POST"])]
 
     async def startup(self) -> None:
+        self._loop = asyncio.get_running_loop()
         # One connection pool for every Web API call: without it slack_sdk opens a new aiohttp
         # session, and so a new TCP connection, per call (seen in a py-spy profile under load).
         self._session = aiohttp.ClientSession()
         self.client.session = self._session
-        await self.delivery.load_waiting()
         try:
             identity = await self.client.auth_test()
             self.bot_user_id = str(identity.get("user_id") or "") or None
@@ -234,30 +278,20 @@ class SlackPlatform:
     async def shutdown(self) -> None:
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=_SHUTDOWN_GRACE_S)
+        await self.names.close()
         await asyncio.to_thread(self.offload.close)
         if self._session is not None:
             self.client.session = None
             await self._session.close()
             self._session = None
 
-    async def send(self, conversation: str, replies: Sequence[Reply]) -> None:
-        where = parse_conversation(conversation)
-        if where is None:
-            raise ValueError(f"not a Slack conversation: {conversation!r}")
-        # The scheduler puts its mention first; everything after it is escaped like any text.
-        lead, first = split_lead(replies[0].text) if replies else ("", "")
-        if lead:
-            replies = [replies[0].model_copy(update={"text": first}), *replies[1:]]
-        await self.delivery.post(replies, where, strict=True, lead=lead)
+    # -- Transport ---------------------------------------------------------------------------
+    def mention(self, user_id: str, name: str) -> str:
+        return slack_mention(user_id, name)
 
-    async def send_for(self, conversation: str, replies: Sequence[Reply], actor: str) -> None:
-        """A live reply that waited in the outbox, posted as its turn would have (private
-        replies ephemeral to ``actor``); raises when Slack still does not take it."""
-        where = parse_conversation(conversation)
-        if where is None:
-            raise ValueError(f"not a Slack conversation: {conversation!r}")
-        await self.delivery.post(replies, Where(where.team, where.channel, actor or None, where.dm),
-                                 drain=True)
+    async def deliver(self, parcel: Parcel) -> None:
+        """One outbox row into Slack (run by the delivery runtime on this app's event loop)."""
+        await self.delivery.deliver(parcel)
 
     # -- plumbing ----------------------------------------------------------------------------
     async def _endpoint(self, request: Request) -> Response:
@@ -280,7 +314,7 @@ class SlackPlatform:
 
     def _after(self, job: Job) -> None:
         """Run ``job`` once the acknowledgement has been sent (at once in Socket Mode, where
-        bolt sends it when the listener returns)."""
+        bolt sends it when the listener returns). Only for calls that are not replies."""
         pending = _AFTER_RESPONSE.get()
         if pending is None:
             self._spawn(job)
@@ -299,34 +333,42 @@ class SlackPlatform:
         except Exception:
             log.exception("Slack background work failed")
 
-    async def _process(self, inbound: Inbound) -> TurnResult:
-        return await self.offload.turn(self._turn, inbound)
+    def _on_loop(self, make: Callable[[], Coroutine[Any, Any, T]], timeout_s: float) -> T:
+        """From a worker thread (a job): run a coroutine on the app's event loop, where its
+        HTTP clients live, and wait for its result."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            raise RuntimeError("the Slack app is not running")
+        future = asyncio.run_coroutine_threadsafe(make(), loop)
+        try:
+            return future.result(timeout_s)
+        except TimeoutError:
+            future.cancel()
+            raise
 
-    def _turn(self, inbound: Inbound) -> TurnResult:
-        before = self.delivery.read_case(inbound.conversation)
-        outcome = self.dialogue.process(inbound)
-        return TurnResult(outcome, before, self.delivery.read_case(inbound.conversation))
+    def _inbound(self, where: Where, user_name: str, *, event_id: str | None,
+                 **what: Any) -> Inbound:
+        return Inbound(platform="slack", conversation=where.conversation,
+                       user_id=where.user or "", user_name=user_name, event_id=event_id,
+                       private=where.dm, address=where.to_address(), **what)
 
-    def _deliver(self, result: TurnResult, where: Where, before: Job | None = None,
-                 notes: Sequence[Reply] = ()) -> Job:
-        """The replies, then each piece of slow work and its replies, in order."""
-        outcome = result.outcome
-        was, now = result.before, result.after
-        # A turn that ended its case (cancel) still answers in that case's thread; one that
-        # replaced it (``start prod`` after a finished case) starts the new case's thread.
-        thread = was.thread_ts if was and (now is None or now.case_id == was.case_id) else None
-        lang = self.delivery.lang_of(result.after or result.before)
+    async def _process(self, inbound: Inbound) -> Outcome:
+        return await self.offload.turn(self.dialogue.process, inbound)
 
-        async def job() -> None:
-            if before is not None:
-                await before()
-            await self.delivery.post([*notes, *outcome.replies], where, thread=thread,
-                                     case=result.after)
-            for later in outcome.later:
-                replies = await self.offload.slow(self.dialogue.run_later, later, lang)
-                await self.delivery.post(replies, Where(where.team, where.channel, where.user,
-                                                        where.dm, where.thread), thread=thread)
-        return job
+    def _say(self, where: Where, user_name: str, event_id: str | None, *keys: str) -> Outcome:
+        """The adapter's own sentences about an input, privately to its person, queued like
+        any reply (with the input's id claimed: a retry says nothing twice). In a worker."""
+        lang = self.delivery.conversation_lang(where.conversation)
+        replies = [Reply(kind="info", text=t(key, lang), private=True) for key in keys]
+        return self.dialogue.tell(self._inbound(where, user_name, event_id=event_id), replies)
+
+    async def _leave(self, where: Where, user_name: str, event_id: str, kind: str,
+                     payload: dict[str, Any]) -> Outcome:
+        """Commit work for after the acknowledgement as a job, with the input's id claimed in
+        the same transaction; the delivery runtime starts it at once."""
+        inbound = self._inbound(where, user_name, event_id=event_id)
+        return await self.offload.turn(
+            lambda: self.dialogue.tell(inbound, [], jobs=[(kind, payload)]))
 
     def _register(self) -> None:
         self.app.command(COMMAND)(self._on_command)
@@ -346,41 +388,40 @@ class SlackPlatform:
             group_dm=str(body.get("channel_name") or "").startswith("mpdm-"),
         )
         text = str(body.get("text") or "").strip()
+        event_id = input_id("command", body, request)
+        user_name = self.names.name(where.user or "", str(body.get("user_name") or ""))
         if looks_like_secret(text, app_id_expected=expects_app_id("/" + text, None)):
             # Only Slack and we saw the command, but typed keys are never used: the form is
-            # the one way in, so open it now.
+            # the one way in, so open it now (its trigger is valid for three seconds).
+            known = await self.delivery.case(where.conversation)
+            keys = ("slack.secret_in_command",) if known else ("err.no_case",
+                                                               "slack.secret_in_command")
+            told = await self.offload.turn(self._say, where, user_name, event_id, *keys)
             await ack()
-
-            async def refuse() -> None:
-                await self._open_keys(where)  # first: its trigger is valid for three seconds
-                lang = self.delivery.lang_of(await self.delivery.case(where.conversation))
-                await self.delivery.ephemeral_text(where, t("slack.secret_in_command", lang))
-            self._after(refuse)
+            if known is not None and told.status != "duplicate":
+                self._after(self._modal_opener(where, known))
             return
-        await self._command(where, text, event_id=input_id("command", body, request),
-                            user_name=str(body.get("user_name") or ""), ack=ack)
+        await self.offload.turn(
+            lambda: self._apply_command(where, text, event_id=event_id, user_name=user_name))
+        await ack()
 
-    async def _command(self, where: Where, text: str, *, event_id: str, user_name: str = "",
-                       ack: AsyncAck | None = None) -> None:
+    def _apply_command(self, where: Where, text: str, *, event_id: str, user_name: str) -> Outcome:
         """``text`` as a command: ``/esign <text>``, or ``@esignbot <text>`` in the channel.
-        Empty means help; a word that is no command gets help and a private note saying so."""
+        Empty means help; a word that is no command gets help and a private note saying so
+        (after it). In a worker thread."""
         unknown = ""
         if not text:
             text = "help"
         elif parse_command("/" + text) is None:
             unknown, text = text.split()[0][:40], "help"
-        inbound = Inbound(
-            platform="slack", conversation=where.conversation, user_id=where.user or "",
-            user_name=await self.names.name(where.user or "", user_name),
-            text="/" + text, event_id=event_id, private=where.dm,
-        )
-        result = await self._process(inbound)
-        if ack is not None:
-            await ack()
-        lang = self.delivery.lang_of(result.after or result.before)
-        notes = [Reply(kind="error", text=t("slack.not_a_command", lang, word=unknown),
-                       private=True)] if unknown else []
-        self._after(self._deliver(result, where, notes=notes))
+        inbound = self._inbound(where, user_name, event_id=event_id, text="/" + text)
+        outcome = self.dialogue.process(inbound)
+        if unknown and outcome.status != "duplicate":
+            lang = outcome.lang or self.delivery.conversation_lang(where.conversation)
+            note = Reply(kind="error", text=t("slack.not_a_command", lang, word=unknown),
+                         private=True)
+            self.dialogue.tell(inbound.model_copy(update={"event_id": None}), [note])
+        return outcome
 
     def _addressed(self, text: str) -> str | None:
         """What follows a leading @mention of the bot (``<@UBOT> status`` → ``status``);
@@ -404,58 +445,106 @@ class SlackPlatform:
                       user=str(event["user"]), dm=dm, thread=thread_ts if not dm else None,
                       group_dm=event.get("channel_type") == "mpim")
         text = str(event.get("text") or "")
+        key = str(body.get("event_id") or event.get("client_msg_id") or event.get("ts"))
+        event_id = f"slack:event:{key}"
         known = await self.delivery.case(where.conversation) if (dm or thread_ts) else None
-        if not dm and thread_ts and known is not None and known.thread_ts is None:
-            known = await self._thread_recorded(where.conversation, known)
+        # A reply can reach us between our posting the case's first message and our recording
+        # its ts as the case's thread (a quick person, or Slack delivering the event before our
+        # post's response): decided after the acknowledgement, once the record is there.
+        unsure = not dm and bool(thread_ts) and known is not None and known.thread_ts is None
         in_case = dm or (known is not None and thread_ts is not None and thread_ts == known.thread_ts)
-        step = STEPS_BY_NAME.get(known.current_step or "") if known is not None and in_case else None
-        app_id_open = expects_app_id(self._addressed(text) or text, step)
+        step = (STEPS_BY_NAME.get(known.current_step or "")
+                if known is not None and (in_case or unsure) else None)
+        addressed = self._addressed(text)
+        app_id_open = expects_app_id(addressed or text, step)
         if not dm and looks_like_secret(text, app_id_expected=app_id_open):
             # Anyone in the channel saw it: not used, and its poster told privately to rotate.
             # (In a DM the dialogue itself decides: a SecretId with its key there is a check.)
-            if known is None:
-                known = await self.delivery.case(where.conversation)
-            lang = self.delivery.lang_of(known)
-            self._after(lambda: self.delivery.ephemeral_text(where, t("slack.secret_in_channel", lang)))
+            await self.offload.turn(self._say, where, self.names.name(where.user or ""), event_id,
+                                    "slack.secret_in_channel")
             return
-        addressed = self._addressed(text)
-        if not in_case:
-            if addressed is not None and not dm:  # "@esignbot status" in the channel: a command
-                event_id = body.get("event_id") or event.get("client_msg_id") or event.get("ts")
-                channel_where = Where(team=where.team, channel=channel, user=where.user,
-                                      from_command=True, group_dm=where.group_dm)
-                await self._command(channel_where, addressed, event_id=f"slack:event:{event_id}")
-            return  # otherwise ordinary channel chat, or a thread that is not the case's
+        if not (in_case or unsure) and (addressed is None or dm):
+            return  # ordinary channel chat, or a thread that is not the case's
+        # Only for an input: a person who merely chats in the channel costs no look-up.
+        user_name = self.names.name(where.user or "")
+        files = [f for f in event.get("files") or [] if isinstance(f, dict)]
+        if unsure:
+            payload: dict[str, Any] = {"event": key, "thread": thread_ts, "text": text,
+                                       "addressed": addressed, "user_name": user_name}
+            if files:
+                payload["file"] = _file_fields(files[0])
+            await self._leave(where, user_name, event_id, MESSAGE_JOB, payload)
+            return
+        if not in_case and addressed is not None:  # "@esignbot status" in the channel: a command
+            await self.offload.turn(lambda: self._apply_command(
+                _in_channel(where), addressed, event_id=event_id, user_name=user_name))
+            return
+        if files:
+            # Fetched after the acknowledgement (a file host may take its time), then applied
+            # as its own turn: committed now as a job, so a crash after the ack resumes it.
+            await self._leave(where, user_name, event_id, FILE_JOB,
+                              {"event": key, "file": _file_fields(files[0]),
+                               "user_name": user_name})
+            return
         if addressed is not None:
             text = addressed  # "@esignbot 2" in the thread answers like "2"
-        upload: InboundFile | None = None
-        files = [f for f in event.get("files") or [] if isinstance(f, dict)]
-        if files:
-            fetched = await self._fetch_file(files[0], self.delivery.lang_of(known))
-            if isinstance(fetched, str):
-                problem: str = fetched
-                self._after(lambda: self.delivery.ephemeral_text(where, problem))
-                return
-            upload = fetched
-        inbound = Inbound(
-            platform="slack", conversation=where.conversation, user_id=where.user or "",
-            user_name=await self.names.name(where.user or ""),
-            text="" if upload else text, file=upload,
-            event_id=f"slack:event:{body.get('event_id') or event.get('client_msg_id') or event.get('ts')}",
-            private=dm,
-        )
-        self._after(self._deliver(await self._process(inbound), where))
+        await self._process(self._inbound(where, user_name, event_id=event_id, text=text))
 
-    async def _thread_recorded(self, conversation: str, known: SlackCase) -> SlackCase:
-        """A reply can reach us between our posting the case's first message and our recording
-        its ts as the case's thread (a quick person, or Slack delivering the event before our
-        post's response): wait briefly for the record rather than drop the answer as chat."""
-        for _ in range(THREAD_WAIT_TRIES):
-            await asyncio.sleep(THREAD_WAIT_SECONDS)
-            latest = await self.delivery.case(conversation)
-            if latest is None or latest.thread_ts is not None:
-                return latest or known
-        return known
+    # -- work after the acknowledgement (jobs, in the delivery runtime's worker threads) ----
+    def _job_where(self, context: JobContext) -> Where:
+        job = context.job
+        where = Where.from_address(job.conversation, job.address, job.actor)
+        if where is None or not where.user:
+            raise ValueError(f"not a Slack input: job {job.id}")
+        return where
+
+    def _file_job(self, context: JobContext) -> list[Reply]:
+        """Download the shared file whole (on the event loop, where the HTTP clients live)
+        and apply it as its own turn; the sentence saying it could not be read otherwise."""
+        where = self._job_where(context)
+        payload = context.payload
+        file = dict(payload.get("file") or {})
+        fetched = self._on_loop(lambda: self._fetch_file(file, context.lang), _FILE_JOB_TIMEOUT_S)
+        if isinstance(fetched, str):
+            return [Reply(kind="info", text=fetched, private=True)]
+        user_name = self.names.known(where.user or "", str(payload.get("user_name") or ""))
+        # Its own id: a second run of this job (its process died) applies the file once.
+        self.dialogue.process(self._inbound(where, user_name,
+                                            event_id=f"slack:file:{payload.get('event')}",
+                                            file=fetched))
+        return []
+
+    def _message_job(self, context: JobContext) -> list[Reply]:
+        """A reply in a thread that was not yet the case's recorded thread: wait (here, not
+        before the acknowledgement) for the record, then apply it if it is the case's."""
+        where = self._job_where(context)
+        payload = context.payload
+        key = str(payload.get("event"))
+        user_name = self.names.known(where.user or "", str(payload.get("user_name") or ""))
+        addressed = payload.get("addressed")
+        if not self._thread_recorded(where.conversation, str(payload.get("thread"))):
+            if isinstance(addressed, str):  # "@esignbot status" in another thread: a command
+                self._apply_command(_in_channel(where), addressed,
+                                    event_id=f"slack:event:{key}:late", user_name=user_name)
+            return []
+        if payload.get("file"):
+            return self._file_job(context)
+        text = addressed if isinstance(addressed, str) else str(payload.get("text") or "")
+        self.dialogue.process(self._inbound(where, user_name, event_id=f"slack:event:{key}:late",
+                                            text=text))
+        return []
+
+    def _thread_recorded(self, conversation: str, thread: str) -> bool:
+        """Whether ``thread`` is the case's thread, waiting briefly for a record on its way."""
+        for attempt in range(THREAD_WAIT_TRIES + 1):
+            case = self.delivery.read_case(conversation)
+            if case is None:
+                return False
+            if case.thread_ts is not None:
+                return case.thread_ts == thread
+            if attempt < THREAD_WAIT_TRIES:
+                time.sleep(THREAD_WAIT_SECONDS)
+        return False
 
     async def _fetch_file(self, file: dict[str, Any], lang: str) -> InboundFile | str:
         """The whole file shared in the thread (or the dialogue's reason to refuse it: too large,
@@ -513,11 +602,16 @@ class SlackPlatform:
             trigger_id=body.get("trigger_id"), response_url=body.get("response_url"),
         )
         if action_id == ACTION_KEYS:
+            known = await self.delivery.case(where.conversation) if channel and where.user else None
+            if known is None and channel and where.user:
+                await self.offload.turn(self._say, where, self.names.name(where.user),
+                                        input_id("action", body), "err.no_case")
             await ack()
-            self._after(lambda: self._open_keys(where))
+            if known is not None:
+                self._after(self._modal_opener(where, known))
             return
         parsed = parse_choice_value(str(action.get("value", "")))
-        if action_id == ACTION_MULTI_PICK or parsed is None or not channel:
+        if action_id == ACTION_MULTI_PICK or parsed is None or not channel or not where.user:
             await ack()  # ticking a checkbox: nothing to do until the submit button
             return
         step, value = parsed
@@ -530,36 +624,25 @@ class SlackPlatform:
         elif not action_id.startswith(ACTION_CHOICE):
             await ack()
             return
-        inbound = Inbound(
-            platform="slack", conversation=where.conversation, user_id=where.user or "",
-            user_name=await self.names.name(where.user or ""),
-            action=Action(step=step, value=value[:200]),
-            event_id=input_id("action", body), private=where.dm,
-        )
-        result = await self._process(inbound)
-        outcome = result.outcome
+        outcome = await self._process(self._inbound(
+            where, self.names.name(where.user), event_id=input_id("action", body),
+            action=Action(step=step, value=value[:200])))
         await ack()
         accepted = bool(outcome.replies) and not any(r.kind == "error" for r in outcome.replies)
-        before: Job | None = None
         container = body.get("container") or {}
         if accepted and message.get("ts") and not container.get("is_ephemeral"):
-            lang = self.delivery.lang_of(result.after or result.before)
+            # Not a reply: the question's buttons give way to who chose what (an edit).
+            lang = outcome.lang or self.dialogue.default_lang
             note = t("slack.chosen", lang, user=f"<@{where.user}>", choice=escape(label))
             blocks = answered_blocks(message.get("blocks") or [], note)
-
-            async def before_job() -> None:
-                await self.delivery.update_message(channel, str(message["ts"]), blocks,
-                                                   str(message.get("text") or ""))
-            before = before_job
-        self._after(self._deliver(result, where, before=before))
+            ts, fallback = str(message["ts"]), str(message.get("text") or "")
+            self._after(lambda: self.delivery.update_message(channel, ts, blocks, fallback))
 
     # -- the keys modal ----------------------------------------------------------------------
-    async def _open_keys(self, where: Where) -> None:
-        known = await self.delivery.case(where.conversation)
-        if known is None:
-            await self.delivery.ephemeral_text(where, t("err.no_case", self.delivery.lang_of(None)))
-            return
-        await self.delivery.open_keys_modal(where, known.lang, known.environment)
+    def _modal_opener(self, where: Where, known: SlackCase) -> Job:
+        async def open_modal() -> None:
+            await self.delivery.open_keys_modal(where, known.lang, known.environment)
+        return open_modal
 
     async def _on_keys_submitted(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         target = KeysTarget.from_metadata(str(view.get("private_metadata") or ""))
@@ -570,47 +653,37 @@ class SlackPlatform:
         if submission is None:
             await ack(response_action="errors", errors=errors)
             return
-        # Claimed before the modal closes, like any input: a replayed submission runs no
-        # second check (and no second round of calls to Tencent Cloud).
-        if not await self.offload.turn(self._claim_input, input_id("view", body)):
+        user = body.get("user") or {}
+        base = parse_conversation(target.conversation)
+        user_id = str(user.get("id", ""))
+        if base is None or not user_id:
             await ack()
             return
+        user_name = self.names.name(user_id, str(user.get("name") or ""))
+        # Claimed before the modal closes, with the "checking" note and the check itself (held
+        # in memory: it holds the SecretKey): a replayed submission runs no second check.
+        await self.offload.turn(self._start_check, target, base, user_id, user_name, submission,
+                                input_id("view", body))
         await ack()
-        user = body.get("user") or {}
-        where = parse_conversation(target.conversation)
-        if where is None:
-            return
-        where = Where(where.team, where.channel, str(user.get("id", "")), where.dm)
-        self._after(lambda: self._run_check(target, where, str(user.get("name") or ""), submission))
 
-    def _claim_input(self, event_id: str) -> bool:
-        """Record an input the dialogue does not take itself; False when it was seen before."""
-        with self.dialogue.store.transaction() as tx:
-            return tx.claim_event(event_id, self.dialogue.clock().astimezone(UTC).isoformat(
-                timespec="seconds"))
+    def _start_check(self, target: KeysTarget, base: Where, user_id: str, user_name: str,
+                     submission: KeysSubmission, event_id: str) -> Outcome:
+        """The private "checking" note now, the check (it calls Tencent Cloud) as held work
+        started after the commit; its report (no secret in it) follows in the case's thread."""
+        known = self.delivery.read_case(target.conversation)
+        where = Where(base.team, base.channel, user_id, base.dm,
+                      known.thread_ts if known is not None and not base.dm else None)
 
-    async def _run_check(self, target: KeysTarget, where: Where, fallback_name: str,
-                         submission: KeysSubmission) -> None:
-        """The check, after the modal closed: a private "checking" note, the check in a worker
-        thread (it calls Tencent Cloud), then its report (no secret in it) in the case's thread."""
-        known = await self.delivery.case(target.conversation)
-        if known is not None and not where.dm:
-            where = Where(where.team, where.channel, where.user, where.dm, known.thread_ts)
-        await self.delivery.ephemeral_text(where, t("slack.keys_checking", target.lang))
-        user_name = await self.names.name(where.user or "", fallback_name)
-        replies = await self.offload.slow(self._check, target, where, user_name, submission)
-        await self.delivery.post(replies, where)
-
-    def _check(self, target: KeysTarget, where: Where, user_name: str,
-               submission: KeysSubmission) -> list[Reply]:
-        return self.dialogue.run_later(
-            lambda: check_for_case(
-                self.dialogue, conversation=target.conversation, user_id=where.user or "",
-                user_name=user_name, secret_id=submission.secret_id,
+        def check() -> list[Reply]:
+            return check_for_case(
+                self.dialogue, conversation=target.conversation, user_id=user_id,
+                user_name=self.names.known(user_id, user_name), secret_id=submission.secret_id,
                 secret_key=submission.secret_key, environment=submission.environment,
-            ),
-            target.lang,
-        )
+            )
+
+        note = Reply(kind="info", text=t("slack.keys_checking", target.lang), private=True)
+        return self.dialogue.tell(self._inbound(where, user_name, event_id=event_id), [note],
+                                  held=[(check, "check")])
 
     # -- App Home ----------------------------------------------------------------------------
     async def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -620,6 +693,11 @@ class SlackPlatform:
         team_id = str(body.get("team_id") or "")
         self._after(lambda: publish_home(self.client, self.dialogue.store, user_id=user_id,
                                          team_id=team_id, default_lang=self.dialogue.default_lang))
+
+
+def _in_channel(where: Where) -> Where:
+    """A command said by @mentioning the bot in the channel: answered like ``/esign``."""
+    return dataclasses.replace(where, thread=None, from_command=True)
 
 
 SLACK_FILES: Origin = ("https", "files.slack.com", 443)

@@ -1,20 +1,24 @@
-"""Posting the dialogue's replies into Slack, each where it belongs.
+"""Posting what the outbox holds into Slack, each reply where it belongs.
 
 Why one object owns this: where a reply goes depends on the case, not on the reply. In a
 channel, the case's first message becomes the root of its thread and everything after it goes
 into that thread; a reply meant for one person is ephemeral to them; a file is uploaded with
-``files_upload_v2`` into the thread; in a DM with the bot everything is a plain message. A lock
-per conversation keeps replies in order and lets exactly one post become a case's thread root.
+``files_upload_v2`` into the thread; in a DM with the bot everything is a plain message.
+
+What it no longer does (issue 27, one way out): order, queue or retry anything. Every reply is
+an outbox row written with its turn; the delivery runtime (``bot.delivery.runtime``) hands one
+row at a time per conversation to :meth:`SlackDelivery.deliver`, in commit order across
+processes, and retries what Slack did not take for now (:class:`~bot.delivery.transport.NotNow`).
+The case's thread is read when the row is sent, so a reply queued before the thread existed
+still goes into it, and the one post that roots it records it (``claim_thread``) before the
+runtime hands over the conversation's next row.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import uuid
 from collections.abc import Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
@@ -24,6 +28,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.delivery.transport import NotNow, Parcel
 from bot.slack.keys import KeysTarget, keys_modal
 from bot.slack.offload import Offload
 from bot.slack.render import (
@@ -32,20 +37,21 @@ from bot.slack.render import (
     fallback_text,
     keys_prompt_blocks,
     reply_blocks,
+    split_lead,
     thread_root_blocks,
 )
-from handlers.catalogue import t
-from handlers.shapes import Reply, reply_row
+from handlers.catalogue import normalise_lang, t
+from handlers.shapes import Reply
 from storage import CaseStore
-from storage import waits as outbox
-from storage.slack_threads import SlackCase, claim_thread, slack_case
+from storage.conversation_langs import remembered_lang
+from storage.slack_threads import SlackCase, claim_thread, slack_case, thread_of
 
 log = logging.getLogger("esignbot.slack")
 
 _NOT_THERE = {"not_in_channel", "channel_not_found", "is_archived"}
 _FOR_NOW = {"ratelimited", "rate_limited", "service_unavailable", "fatal_error", "internal_error",
             "request_timeout"}
-"""Slack error codes that say "not now" rather than "never": the reply waits in the outbox."""
+"""Slack error codes that say "not now" rather than "never": the runtime tries again later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +63,8 @@ class Where:
     slash command typed in the channel, whose first public reply in the case's thread is also
     shown in the channel so the person sees it. ``group_dm`` marks a group DM (several people
     and the bot): shared like a channel, so only telling someone the bot is not there differs.
+    ``trigger_id`` opens the keys modal (Slack honours it for three seconds); ``response_url``
+    reaches a channel the bot is not in.
     """
 
     team: str
@@ -72,6 +80,36 @@ class Where:
     @property
     def conversation(self) -> str:
         return conversation_key(self.team, self.channel)
+
+    def to_address(self) -> dict[str, Any]:
+        """What an outbox row keeps of it (``Inbound.address``): everything but the
+        conversation (the row's own key) and the person (the row's ``actor``)."""
+        address: dict[str, Any] = {"dm": self.dm}
+        for name, value in (("thread", self.thread), ("from_command", self.from_command),
+                            ("trigger_id", self.trigger_id), ("response_url", self.response_url),
+                            ("group_dm", self.group_dm)):
+            if value:
+                address[name] = value
+        return address
+
+    @classmethod
+    def from_address(cls, conversation: str, address: dict[str, Any] | None,
+                     user: str | None) -> Where | None:
+        """The inverse of :meth:`to_address`, for a row of ``conversation`` and its ``actor``;
+        None when the conversation is not Slack's."""
+        base = parse_conversation(conversation)
+        if base is None:
+            return None
+        found = address or {}
+
+        def text(name: str) -> str | None:
+            value = found.get(name)
+            return str(value) if value else None
+
+        return cls(base.team, base.channel, user or None,
+                   dm=bool(found["dm"]) if "dm" in found else base.dm, thread=text("thread"),
+                   from_command=bool(found.get("from_command")), trigger_id=text("trigger_id"),
+                   response_url=text("response_url"), group_dm=bool(found.get("group_dm")))
 
 
 def conversation_key(team: str, channel: str) -> str:
@@ -98,11 +136,7 @@ def _route(reply: Reply, where: Where) -> str:
 
 
 class DeliveryError(Exception):
-    """Slack refused a post (its error codes only: never the text)."""
-
-
-_FAILURES: ContextVar[list[str] | None] = ContextVar("esignbot_slack_failures", default=None)
-"""What Slack refused during the current ``post`` (each asyncio task has its own)."""
+    """Slack refused a notice (its error codes only: never the text); the runtime retries it."""
 
 
 class _Gone(Exception):
@@ -111,7 +145,7 @@ class _Gone(Exception):
 
 class _Busy(Exception):
     """Slack did not take a call for now: still rate limited after the SDK's retries, a server
-    error, or unreachable. What is left of the post waits in the outbox."""
+    error, or unreachable."""
 
 
 def _for_now(problem: SlackApiError) -> bool:
@@ -119,10 +153,23 @@ def _for_now(problem: SlackApiError) -> bool:
     return status == 429 or status >= 500 or str(problem.response.get("error")) in _FOR_NOW
 
 
-def _failed(what: str) -> None:
-    failures = _FAILURES.get()
-    if failures is not None:
-        failures.append(what)
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The case a row belongs to, as posting needs it, read when the row is sent."""
+
+    case_id: int | None
+    lang: str
+    thread: str | None
+    """The case's thread: None in a DM, or before the case's first public post."""
+    environment: Any = None
+
+
+@dataclass(slots=True)
+class _Progress:
+    """One row being posted: replies fully posted so far, and what Slack refused."""
+
+    done: int = 0
+    failures: list[str] = field(default_factory=list)
 
 
 class SlackDelivery:
@@ -132,16 +179,6 @@ class SlackDelivery:
         self.store = store
         self.default_lang = default_lang
         self.offload = offload
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._waiting: set[str] = set()
-        """Conversations with live replies queued in the outbox: newer ones queue behind them."""
-
-    async def load_waiting(self) -> None:
-        """At start: the conversations whose replies a previous run queued and not delivered."""
-        def read() -> set[str]:
-            with self.store.snapshot() as tx:
-                return outbox.conversations_with_replies_waiting(tx, "slack:")
-        self._waiting |= await self.offload.lookup(read)
 
     # -- reading the case (in a worker thread: SQLite never runs on the event loop) --------
     async def case(self, conversation: str) -> SlackCase | None:
@@ -151,221 +188,181 @@ class SlackDelivery:
         with self.store.snapshot() as tx:
             return slack_case(tx, conversation)
 
+    def conversation_lang(self, conversation: str) -> str:
+        """The active case's language, else the one the conversation chose (``lang``)."""
+        with self.store.snapshot() as tx:
+            case = tx.active_case(conversation)
+            lang = case.lang if case else remembered_lang(tx, conversation)
+        return normalise_lang(lang or self.default_lang)
+
+    def read_target(self, conversation: str, case_id: int | None) -> Target:
+        """The row's case with its thread as recorded now: a cancelled case's last words
+        still go to its thread, and a row queued before the thread existed goes into it."""
+        with self.store.snapshot() as tx:
+            case = tx.case(case_id) if case_id is not None else None
+            if case is None:
+                lang = remembered_lang(tx, conversation) or self.default_lang
+                return Target(None, normalise_lang(lang), None)
+            environment = tx.answer(case.id, "environment")
+            return Target(case.id, normalise_lang(case.lang), thread_of(tx, case.id),
+                          environment.value if environment is not None else None)
+
     def _claim(self, case_id: int, channel: str, ts: str) -> str:
         with self.store.transaction() as tx:
             return claim_thread(tx, case_id, channel, ts, datetime.now(UTC).isoformat(timespec="seconds"))
 
-    def lang_of(self, case: SlackCase | None) -> str:
-        return case.lang if case is not None else self.default_lang
-
-    # -- posting ---------------------------------------------------------------------------
-    async def post(self, replies: Sequence[Reply], where: Where, *, thread: str | None = None,
-                   case: SlackCase | None = None, strict: bool = False, drain: bool = False,
-                   lead: str = "") -> None:
-        """Post ``replies`` for an input that came from ``where``.
-
-        ``thread`` is the case's thread as known before the turn (a cancelled case's last
-        words still belong in its thread); ``case`` is the case as the turn left it (read in
-        the turn's own worker call, which saves a lookup per reply). Without them the case is
-        looked up, and a channel case without a thread gets one, rooted at the first public
-        reply. ``strict`` raises :class:`DeliveryError` when Slack refused any of it (for
-        senders that retry later). ``lead`` is the bot's own markup before the first text (the
-        scheduler's mention), the one thing not escaped.
-
-        A live post that Slack does not take for now (rate limited past the SDK's retries, a
-        server error, unreachable) is not lost: that reply and every one after it are queued in
-        the outbox, in order, and so is every later reply of the conversation until the queue
-        is delivered (the scheduler, through ``drain=True``, which raises only for those).
-        """
-        if not replies:
-            return
-        failures: list[str] = []
-        token = _FAILURES.set(failures)
-        lock = self._locks.setdefault(where.conversation, asyncio.Lock())
+    # -- the transport ----------------------------------------------------------------------
+    async def deliver(self, parcel: Parcel) -> None:
+        """Post one outbox row. A turn's replies (``purpose`` ``reply``) go where its input
+        came from (``parcel.address``); one Slack refuses for good is logged and skipped, as a
+        person's next input would make it moot. A scheduler notice (a review result, a
+        reminder, a note to the admins) is posted into the case's thread behind its mention,
+        and any refusal raises, so the runtime tries it again and in the end tells the admins.
+        Raises :class:`NotNow` with the replies that went out when Slack does not take the
+        rest for now (rate limited past the SDK's retries, a server error, unreachable)."""
+        notice = parcel.purpose != "reply"
+        where = Where.from_address(parcel.conversation, None if notice else parcel.address,
+                                   None if notice else parcel.actor)
+        if where is None:
+            raise ValueError(f"not a Slack conversation: {parcel.conversation!r}")
+        replies: Sequence[Reply] = parcel.replies
+        lead = ""
+        if notice and replies:
+            # The runtime puts the mention first; everything after it is escaped like any text.
+            lead, first = split_lead(replies[0].text)
+            if lead:
+                replies = [replies[0].model_copy(update={"text": first}), *replies[1:]]
+        target = await self.offload.lookup(self.read_target, parcel.conversation, parcel.case_id)
+        progress = _Progress()
         try:
-            async with lock:
-                if not (strict or drain) and await self._behind_queue(where.conversation):
-                    await self._queue(replies, where, case)
-                    return
-                done = [0]
-                try:
-                    await self._post_locked(replies, where, thread, case, lead, done)
-                except _Gone:
-                    failures.append("not_in_channel")
-                    await self._tell_not_there(where)
-                except _Busy as busy:
-                    if strict or drain:
-                        raise DeliveryError(f"Slack busy: {busy}") from None
-                    await self._queue(replies[done[0]:], where, case)
-        finally:
-            _FAILURES.reset(token)
-        if strict and failures:
-            raise DeliveryError(f"Slack refused: {', '.join(failures)}")
+            await self._post(replies, where, target, lead, progress)
+        except _Gone:
+            progress.failures.append("not_in_channel")
+            await self._tell_not_there(where, target.lang)
+        except _Busy as busy:
+            raise NotNow(progress.done, str(busy)) from None
+        if notice and progress.failures:
+            raise DeliveryError(f"Slack refused: {', '.join(progress.failures)}")
 
-    async def _behind_queue(self, conversation: str) -> bool:
-        """Whether replies of this conversation wait in the outbox (then a new one queues too)."""
-        if conversation not in self._waiting:
-            return False
-
-        def count() -> int:
-            with self.store.snapshot() as tx:
-                return outbox.replies_waiting(tx, conversation)
-        if await self.offload.lookup(count):
-            return True
-        self._waiting.discard(conversation)
-        return False
-
-    async def _queue(self, replies: Sequence[Reply], where: Where, case: SlackCase | None) -> None:
-        """Write replies to the outbox, one row each (so a retry resends none that went out)."""
-        if not replies:
-            return
-        self._waiting.add(where.conversation)
-        case_id = case.case_id if case is not None else None
-        if case_id is None:
-            known = await self.case(where.conversation)
-            case_id = known.case_id if known is not None else None
-
-        def write() -> None:
-            at = datetime.now(UTC).isoformat(timespec="seconds")
-            with self.store.transaction() as tx:
-                for reply in replies:
-                    outbox.add_message(
-                        tx, dedupe_key=f"reply:{uuid.uuid4().hex}", case_id=case_id, wait_id=None,
-                        purpose="reply", conversation=where.conversation, mention_user_id=None,
-                        mention_name=None, replies=[reply_row(reply)], at=at, actor=where.user)
-        await self.offload.turn(write)
-        log.warning("Slack did not take %d repl%s for %s now: queued in the outbox",
-                    len(replies), "y" if len(replies) == 1 else "ies", where.conversation)
-
-    async def _post_locked(self, replies: Sequence[Reply], where: Where, thread: str | None,
-                           case: SlackCase | None, lead: str, done: list[int]) -> None:
-        """Post in order; ``done[0]`` counts the replies fully posted (what a failure leaves)."""
-        if case is None or (case.thread_ts is None and not where.dm):
-            # Unknown, or a channel case that may have gained its thread since the turn (an
-            # earlier post, under this lock): read it now.
-            case = await self.case(where.conversation)
-        lang = self.lang_of(case)
-        if thread is None and case is not None and not where.dm:
-            thread = case.thread_ts
+    async def _post(self, replies: Sequence[Reply], where: Where, target: Target, lead: str,
+                    progress: _Progress) -> None:
+        """Post in order; ``progress.done`` counts the replies fully posted (or refused for
+        good), which is where a retry resumes."""
+        lang = target.lang
+        thread = None if where.dm else target.thread
         broadcast = where.from_command
         for route, grouped in groupby(replies, key=lambda reply: _route(reply, where)):
             group = list(grouped)
             if route == "credentials":
                 for reply in group:
-                    await self.keys_prompt(reply, where, lang, case)
-                    done[0] += 1
+                    await self.keys_prompt(reply, where, lang, target.environment, progress)
+                    progress.done += 1
             elif route == "file":
                 for reply in group:
-                    await self._file(reply, where, None if where.dm else thread, lang)
-                    done[0] += 1
+                    await self._file(reply, where, None if where.dm else thread, lang, progress)
+                    progress.done += 1
             elif route == "ephemeral":
                 for blocks, text, count in batches(group, lang):
-                    await self._ephemeral(where, blocks, text, thread=where.thread, escaped=True)
-                    done[0] += count
+                    await self._ephemeral(where, blocks, text, progress, thread=where.thread,
+                                          escaped=True)
+                    progress.done += count
             elif where.dm:
                 for blocks, text, count in batches(group, lang, lead=lead):
-                    await self._call("chat_postMessage", channel=where.channel, blocks=blocks, text=text)
-                    done[0] += count
+                    await self._call(progress, "chat_postMessage", channel=where.channel,
+                                     blocks=blocks, text=text)
+                    progress.done += count
                     lead = ""
             else:
-                if thread is None and case is not None:
+                if thread is None and target.case_id is not None:
+                    # The case's first public post in a channel: the root of its thread.
                     root, group = group[0], group[1:]
-                    posted = await self._call("chat_postMessage", channel=where.channel,
+                    posted = await self._call(progress, "chat_postMessage", channel=where.channel,
                                               blocks=thread_root_blocks(root, lang, lead=lead),
                                               text=fallback_text(root, lead=lead))
                     lead = ""
                     if posted is not None:
-                        thread = await self.offload.turn(self._claim, case.case_id, where.channel,
-                                                         str(posted["ts"]))
-                    done[0] += 1
+                        thread = await self.offload.turn(self._claim, target.case_id,
+                                                         where.channel, str(posted["ts"]))
+                    progress.done += 1
                     broadcast = False
                 for blocks, text, count in batches(group, lang, lead=lead):
                     extra: dict[str, Any] = {"reply_broadcast": True} if broadcast and thread else {}
-                    await self._call("chat_postMessage", channel=where.channel, thread_ts=thread,
-                                     blocks=blocks, text=text, **extra)
-                    done[0] += count
+                    await self._call(progress, "chat_postMessage", channel=where.channel,
+                                     thread_ts=thread, blocks=blocks, text=text, **extra)
+                    progress.done += count
                     broadcast = False
                     lead = ""
 
-    async def keys_prompt(self, reply: Reply, where: Where, lang: str, case: SlackCase | None) -> None:
+    async def keys_prompt(self, reply: Reply, where: Where, lang: str, environment: Any,
+                          progress: _Progress) -> None:
         """The dialogue asked for keys: open the private modal when the input carried a
         trigger, otherwise offer a button that opens it (a typed ``check`` has no trigger).
         The reply's first choice is the environment to check first."""
-        environment = reply.choices[0].value if reply.choices else (case.environment if case else None)
-        if where.trigger_id and await self.open_keys_modal(where, lang, environment):
+        preset = reply.choices[0].value if reply.choices else environment
+        if where.trigger_id and await self.open_keys_modal(where, lang, preset):
             return
         blocks = keys_prompt_blocks(reply.text, lang)
         if where.dm or not where.user:
-            await self._call("chat_postMessage", channel=where.channel, blocks=blocks,
+            await self._call(progress, "chat_postMessage", channel=where.channel, blocks=blocks,
                              text=escape(reply.text))
         else:
-            await self._ephemeral(where, blocks, reply.text, thread=where.thread)
+            await self._ephemeral(where, blocks, reply.text, progress, thread=where.thread)
 
     async def open_keys_modal(self, where: Where, lang: str, environment: Any) -> bool:
         """Open the keys modal with the input's trigger; False when Slack refused (the trigger
-        is only valid for three seconds)."""
+        is only valid for three seconds) or did not answer for now."""
         if not where.trigger_id:
             return False
         target = KeysTarget(where.conversation, where.channel, lang)
         preset = environment if isinstance(environment, str) else None
         try:
-            opened = await self._call("views_open", trigger_id=where.trigger_id,
+            opened = await self._call(_Progress(), "views_open", trigger_id=where.trigger_id,
                                       view=keys_modal(target, preset))
-        except _Busy:
+        except (_Busy, _Gone):
             return False  # the trigger will not outlive a wait: the button instead
         return opened is not None
 
-    async def ephemeral_text(self, where: Where, text: str) -> None:
-        """One sentence for the person who acted only (a plain message in a DM)."""
-        blocks = reply_blocks(Reply(kind="info", text=text), self.default_lang)
-        try:
-            if where.dm or not where.user:
-                await self._call("chat_postMessage", channel=where.channel, blocks=blocks,
-                                 text=escape(text))
-            else:
-                await self._ephemeral(where, blocks, text, thread=where.thread)
-        except _Gone:
-            await self._tell_not_there(where)
-        except _Busy:
-            return  # a note about this moment only (logged by _call)
-
-    async def _ephemeral(self, where: Where, blocks: list[dict[str, Any]], text: str, *,
-                         thread: str | None, escaped: bool = False) -> None:
-        await self._call("chat_postEphemeral", channel=where.channel, user=where.user,
+    async def _ephemeral(self, where: Where, blocks: list[dict[str, Any]], text: str,
+                         progress: _Progress, *, thread: str | None, escaped: bool = False) -> None:
+        await self._call(progress, "chat_postEphemeral", channel=where.channel, user=where.user,
                          blocks=blocks, text=(text if escaped else escape(text))[:3000],
                          thread_ts=thread)
 
-    async def _file(self, reply: Reply, where: Where, thread: str | None, lang: str) -> None:
+    async def _file(self, reply: Reply, where: Where, thread: str | None, lang: str,
+                    progress: _Progress) -> None:
         """Upload a file into the case's thread; a private one (personal data, e.g. the
         materials package) goes to the asker's DM with the bot instead, with a note in place."""
         assert reply.file is not None
         if not reply.private or where.dm:
-            await self._upload(reply, where.channel, thread)
+            await self._upload(reply, where.channel, thread, progress)
             return
         if not where.user:
             log.warning("not posting a private file in %s: nobody asked for it", where.conversation)
             return
-        opened = await self._call("conversations_open", users=where.user)
+        opened = await self._call(progress, "conversations_open", users=where.user)
         channel = str(((opened or {}).get("channel") or {}).get("id") or "")
-        if channel and await self._upload(reply, channel, None):
-            await self._ephemeral(where, reply_blocks(Reply(kind="info", text=t(
-                "slack.file_sent_privately", lang, name=reply.file.name)), lang),
-                t("slack.file_sent_privately", lang, name=reply.file.name), thread=where.thread)
+        if channel and await self._upload(reply, channel, None, progress):
+            note = t("slack.file_sent_privately", lang, name=reply.file.name)
+            await self._ephemeral(where, reply_blocks(Reply(kind="info", text=note), lang), note,
+                                  progress, thread=where.thread)
 
-    async def _upload(self, reply: Reply, channel: str, thread: str | None) -> bool:
+    async def _upload(self, reply: Reply, channel: str, thread: str | None,
+                      progress: _Progress) -> bool:
         assert reply.file is not None
-        uploaded = await self._call("files_upload_v2", channel=channel, thread_ts=thread,
+        uploaded = await self._call(progress, "files_upload_v2", channel=channel, thread_ts=thread,
                                     content=reply.file.content, filename=reply.file.name,
                                     title=reply.file.name, initial_comment=reply.text or None)
         return uploaded is not None
 
     async def update_message(self, channel: str, ts: str, blocks: list[dict[str, Any]], text: str) -> None:
+        """Edit a message the bot posted (a question's buttons give way to who chose what)."""
         try:
-            await self._call("chat_update", channel=channel, ts=ts, blocks=blocks, text=text)
+            await self._call(_Progress(), "chat_update", channel=channel, ts=ts, blocks=blocks,
+                             text=text)
         except (_Gone, _Busy):
             return
 
-    async def _call(self, method: str, **kwargs: Any) -> dict[str, Any] | None:
+    async def _call(self, progress: _Progress, method: str, **kwargs: Any) -> dict[str, Any] | None:
         """One Web API call; None when Slack refused it (logged by its error code only, never
         with the text, which may hold personal data). Raises :class:`_Busy` when Slack did
         not take it for now (the client has already retried rate limits, bounded)."""
@@ -376,27 +373,26 @@ class SlackDelivery:
             if error in _NOT_THERE:
                 raise _Gone from None
             log.warning("Slack %s failed: %s", method, error)
-            _failed(f"{method} {error}")
+            progress.failures.append(f"{method} {error}")
             if _for_now(problem):
                 raise _Busy(f"{method} {error}") from None
             return None
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as problem:
             log.warning("Slack %s failed: %s", method, type(problem).__name__)
-            _failed(f"{method} {type(problem).__name__}")
+            progress.failures.append(f"{method} {type(problem).__name__}")
             raise _Busy(f"{method} {type(problem).__name__}") from None
         data: dict[str, Any] = dict(response.data) if isinstance(response.data, dict) else {}
         return data
 
-    async def _tell_not_there(self, where: Where) -> None:
+    async def _tell_not_there(self, where: Where, lang: str) -> None:
         """The bot is not in the channel: say so privately through the command's response URL
         (the only way to reach a channel the bot is not in)."""
         if not where.response_url:
             log.warning("cannot post in %s: the bot is not in the channel", where.conversation)
             return
-        case = await self.case(where.conversation)
         try:
             await AsyncWebhookClient(where.response_url).send(
                 text=t("slack.not_in_group_dm" if where.group_dm else "slack.not_in_channel",
-                       self.lang_of(case)), response_type="ephemeral")
+                       lang), response_type="ephemeral")
         except (aiohttp.ClientError, TimeoutError) as problem:
             log.warning("Slack response_url failed: %s", type(problem).__name__)

@@ -1,15 +1,16 @@
 """``Offload``: where an async adapter runs blocking work, by kind, so no kind waits on another.
 
-Why three executors instead of ``asyncio.to_thread``'s one shared pool (measured with ``bench``,
+Why two executors instead of ``asyncio.to_thread``'s one shared pool (measured with ``bench``,
 see docs/benchmark.md): turns queue on SQLite's write lock, so under load a shared pool filled
 with threads waiting for that lock, and the quick read-only lookups every request starts with
-queued behind them (pool wait p95 > 100 ms); deferred work (file builds, credential checks,
-SMTP) took the remaining threads for seconds.
+queued behind them (pool wait p95 > 100 ms).
 
 - ``turn``: one thread. Turns are applied one at a time anyway (``CaseStore.transaction``);
   here they wait in a FIFO queue instead of each holding a thread, in arrival order.
-- ``lookup``: a few threads for short snapshot reads, never behind a turn or slow work.
-- ``slow``: deferred work that may take seconds.
+- ``lookup``: a few threads for short snapshot reads, never behind a turn.
+
+Slow work (a shared file to fetch, a credential check, files to build) is no longer here: it is
+a job (``handlers.jobs``), run by the delivery runtime's worker threads (issue 27).
 """
 
 from __future__ import annotations
@@ -24,10 +25,9 @@ T = TypeVar("T")
 
 
 class Offload:
-    def __init__(self, name: str, *, lookups: int = 2, slow: int = 4) -> None:
+    def __init__(self, name: str, *, lookups: int = 2) -> None:
         self._turns = ThreadPoolExecutor(1, thread_name_prefix=f"{name}-turn")
         self._lookups = ThreadPoolExecutor(lookups, thread_name_prefix=f"{name}-lookup")
-        self._slow = ThreadPoolExecutor(slow, thread_name_prefix=f"{name}-slow")
 
     @staticmethod
     async def _run(executor: ThreadPoolExecutor, fn: Callable[..., T], *args: Any) -> T:
@@ -41,11 +41,7 @@ class Offload:
         """A short read-only query."""
         return await self._run(self._lookups, fn, *args)
 
-    async def slow(self, fn: Callable[..., T], *args: Any) -> T:
-        """Work that may take seconds (network, files)."""
-        return await self._run(self._slow, fn, *args)
-
     def close(self) -> None:
         """After the adapter's own tasks are done: nothing is still queued."""
-        for executor in (self._turns, self._lookups, self._slow):
+        for executor in (self._turns, self._lookups):
             executor.shutdown(wait=True)

@@ -2,10 +2,12 @@
 
 Why slack_sdk's own handler, bounded twice: a 429 names in ``Retry-After`` how long to wait, and
 ``AsyncRateLimitErrorRetryHandler`` waits exactly that before trying again, so a short burst
-costs a second or two and nobody notices. But posting runs under a conversation's lock, so a
-long wait would hold every later reply of that conversation: at most :data:`MAX_RETRIES` tries,
-and none when Slack asks for more than :data:`MAX_WAIT_S`. A reply that still does not go out
-is queued in the outbox (``bot.slack.delivery``) and delivered by the scheduler, in order.
+costs a second or two and nobody notices. But while a post waits, the delivery runtime holds its
+conversation's queue (nothing may overtake it), so a long wait would hold every later reply of
+that conversation and a sender thread: at most :data:`MAX_RETRIES` tries, and none when Slack
+asks for more than :data:`MAX_WAIT_S`. What still does not go out is handed back to the runtime
+(``NotNow``, ``bot.slack.delivery``), which keeps it at the head of its conversation's queue in
+the outbox and tries again later, in order.
 """
 
 from __future__ import annotations

@@ -5,13 +5,17 @@ How a callback is handled, and why:
 * ``GET /wecom/callback`` is WeCom's URL verification; ``POST`` carries one encrypted message.
   Both are checked by :class:`~bot.wecom.inbound.CallbackCrypto` first; anything that does not
   verify, decrypt to our corp ID and parse gets a 4xx and never reaches the dialogue.
-* WeCom drops a callback after 5 seconds and delivers it again. So the handler only commits the
-  input (``Dialogue.process``, SQLite, in a thread — never on the event loop) and answers 200
-  with an empty body; the replies go out afterwards through ``message/send`` from a single
-  sender thread (one thread keeps every member's replies in order), and slow work — the
-  dialogue's ``later`` work, the credential check, downloading an image — runs in its own pool.
-  A picture is downloaded before the dialogue can see it, so an image callback is answered at
-  once and committed in the background.
+* WeCom drops a callback after 5 seconds and delivers it again. So the handler only commits
+  (SQLite, in a turn thread — never on the event loop) and answers 200 with an empty body once
+  the commit is done. What is committed is everything the input leads to: the turn and its
+  replies (``Dialogue.process``), or the adapter's own sentence about it, or the work it leaves
+  (``Dialogue.tell``). Nothing is posted here: every reply is an outbox row, and the delivery
+  runtime (``bot.delivery``) posts it through :meth:`WeComPlatform.deliver`, in commit order.
+* A picture must be downloaded before the dialogue can see it, and that may take longer than
+  WeCom waits. So the callback writes a ``wecom.image`` job (the MediaId, no bytes) with the
+  message's id claimed, and answers; the job downloads the picture and applies it as a turn of
+  its own. A crash during the download leaves the job to be run again after the restart, and a
+  retry of the callback finds the message's id claimed and downloads nothing.
 * Repeated deliveries carry the same MsgId (events: sender + time), passed as the dialogue's
   ``event_id``, so a retry is dropped inside the turn's transaction and answered once.
 * The app belongs to one corp, and the corp's members share one case (``wecom:<corp id>``).
@@ -21,7 +25,8 @@ How a callback is handled, and why:
   only the member who gave it, or an admin, receives it in full (``handlers/privacy.py``).
 * A SecretKey may be typed only here, in a member's one-to-one chat with the app:
   ``检查 <SecretId> <SecretKey>`` is taken out before the dialogue (its text is never stored or
-  logged) and checked off the callback path; the result goes to every member.
+  logged) and checked off the callback path, as work held in memory only
+  (``Dialogue.tell(held=...)``); the result goes to every member.
 """
 
 from __future__ import annotations
@@ -31,18 +36,18 @@ import base64
 import binascii
 import logging
 import threading
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.credentials.checker import check_for_case
+from bot.delivery.transport import NotNow, Parcel, plain_mention
 from bot.names import NameCache
 from bot.settings import ConfigError, Settings
 from bot.wecom import freshness
@@ -54,39 +59,34 @@ from handlers.catalogue import t
 from handlers.commands import Command, parse_command
 from handlers.credentials.secret_shapes import find_credentials
 from handlers.dialogue import Outcome
-from handlers.shapes import reply_row
+from handlers.jobs import JobContext
 from handlers.turn import Later, parse_environment
 from storage import StoreTransaction
-from storage import waits as outbox_store
 from storage import wecom as wecom_store
 from storage.conversation_langs import remembered_lang
 
 log = logging.getLogger("esignbot.wecom")
 
 PATH = "/wecom/callback"
+IMAGE_JOB = "wecom.image"
+"""The job a picture leaves: download it (``media/get``) and apply it as a turn of its own."""
 _IMAGE_SUFFIX = {"image/png": ".png", "image/jpeg": ".jpg"}
 _REPEAT_WINDOW_S = 1800
-"""WeCom's duplicate check window for outbox deliveries (its default; a lease is 5 minutes)."""
+"""WeCom's duplicate check window for notices (its default)."""
 _DOWNLOAD_THREADS = 16
-"""Pictures downloading at once (each has a whole-file deadline; a thread waits on a socket)."""
+"""Pictures downloading at once in one process (each has a whole-file deadline; a thread waits
+on a socket). Their own threads in the delivery runtime (``job_lanes``): four slow pictures once
+held every thread other work needed, and delayed a member's key check by 130 s (issue 30)."""
 _DOWNLOADS_PER_MEMBER = 2
-"""Pictures one member may have downloading at once; a third is refused until one is done."""
+"""Pictures one member may have downloading at once in one process; a third is refused with a
+sentence until one is done, so one member's slow pictures cannot fill the download threads."""
 _NAME_TIMEOUT_S = 1.5
 """How long a name lookup may take before the input goes ahead under the UserID (WeCom waits
 5 s for the callback)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Audience:
-    """Who receives the replies of one input: the person who acted, and the case's members."""
-
-    actor: str | None
-    case_id: int | None
-    lang: str
-
-
 class _Busy(Exception):
-    """WeCom did not take a live message for now (errcode 45009 and kin, or no answer)."""
+    """WeCom did not take a message for now (errcode 45009 and kin, or no answer)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +137,8 @@ async def _read_body(request: Request) -> bytes | None:
 
 
 class WeComPlatform:
-    """One WeCom self-built app served at ``/wecom/callback``."""
+    """One WeCom self-built app served at ``/wecom/callback``, and the transport the delivery
+    runtime posts the corp's conversation through."""
 
     name = "wecom"
 
@@ -147,55 +148,126 @@ class WeComPlatform:
         self.corp_id = corp_id
         self.agent_id = agent_id
         self.conversation = f"wecom:{corp_id}"
+        self.key = self.conversation
+        """The transport's key: exactly this app's conversation, so another WeCom integration
+        under the ``wecom`` name (a smart bot) never has its messages posted through this app."""
+        self.job_lanes = {IMAGE_JOB: _DOWNLOAD_THREADS}
+        """Job kinds the delivery runtime runs in threads of their own (see ``_DOWNLOAD_THREADS``)."""
         self.crypto = crypto
         self.api = api
         self._turns = ThreadPoolExecutor(4, thread_name_prefix="wecom-turn")
-        self._slow = ThreadPoolExecutor(4, thread_name_prefix="wecom-slow")
-        self._downloads = ThreadPoolExecutor(_DOWNLOAD_THREADS, thread_name_prefix="wecom-download")
-        self._downloading: dict[str, int] = {}
-        """Pictures each member has downloading now (``_accept_image``)."""
+        self._cards = ThreadPoolExecutor(1, thread_name_prefix="wecom-card")
+        self._downloading: dict[str, set[str]] = {}
+        """The pictures (message ids) each member has downloading in this process."""
         self._downloading_lock = threading.Lock()
-        self._outbox = ThreadPoolExecutor(1, thread_name_prefix="wecom-send")
         self._names = NameCache()
-        self._waiting = False
-        """Live replies wait in the outbox: newer ones queue behind them (sender thread only)."""
+        dialogue.job_runners[IMAGE_JOB] = self._image_job
 
     # -- Platform ---------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
         return [Route(PATH, self._callback, methods=["GET", "POST"])]
 
     async def startup(self) -> None:
-        def read() -> bool:
-            with self.dialogue.store.snapshot() as tx:
-                return bool(outbox_store.replies_waiting(tx, self.conversation))
-        self._waiting = await asyncio.to_thread(read)
+        return None
 
     async def shutdown(self) -> None:
-        """Finish what was accepted: commits, then slow work, then the messages it produced."""
+        """Finish what was accepted: the commits in flight, then the card updates."""
         def drain() -> None:
-            for pool in (self._turns, self._downloads, self._slow, self._outbox):
+            for pool in (self._turns, self._cards):
                 pool.shutdown(wait=True)
         await asyncio.to_thread(drain)
 
-    async def send(self, conversation: str, replies: Sequence[Reply]) -> None:
-        """Post to every member of the conversation's case (there is no one who acted, so
-        replies marked private go to every member too). Raises :class:`WeComApiError` when
-        WeCom refused a message, so the caller (the scheduler's outbox) tries again later."""
-        if conversation != self.conversation:
-            raise ValueError(f"this WeCom app posts to {self.conversation}, not {conversation}")
-        audience = await asyncio.to_thread(self._conversation_audience)
-        await asyncio.wrap_future(
-            self._outbox.submit(self._deliver, list(replies), audience, True))
+    # -- Transport: the delivery runtime's only way into WeCom ---------------------------------
+    def mention(self, user_id: str, name: str) -> str:
+        """An app message has no mention: the name, as the members know it."""
+        return plain_mention(user_id, name)
 
-    async def send_for(self, conversation: str, replies: Sequence[Reply], actor: str) -> None:
-        """A live reply that waited in the outbox: to the case's members as its turn would have
-        sent it (private replies to ``actor`` only). Raises when WeCom still does not take it."""
-        if conversation != self.conversation:
-            raise ValueError(f"this WeCom app posts to {self.conversation}, not {conversation}")
-        base = await asyncio.to_thread(self._conversation_audience)
-        audience = Audience(actor or None, base.case_id, base.lang)
-        await asyncio.wrap_future(
-            self._outbox.submit(self._deliver, list(replies), audience, True, True))
+    def deliver(self, parcel: Parcel) -> None:
+        """Post one outbox row, in order, reply by reply; raises :class:`NotNow` saying how many
+        replies went out when WeCom does not take the rest for now (the runtime resumes there).
+
+        A reply goes to the person who acted and every member of its case, a private reply to
+        the person who acted only. A notice (``purpose`` not ``reply``: a reminder, a review's
+        result) goes to every member, with WeCom's duplicate check: the outbox sends at least
+        once, and a notice sent again after a crash between WeCom's answer and the row being
+        marked sent is dropped by WeCom instead of reaching everyone twice. Replies do not ask
+        for it: WeCom compares the content only, so it would also drop a reply that is
+        rightly the same as one a few minutes before (``help`` twice, a question asked again)."""
+        if parcel.conversation != self.conversation:
+            raise ValueError(f"this WeCom app posts to {self.conversation}, "
+                             f"not {parcel.conversation}")
+        notice = parcel.purpose != "reply"
+        actor = None if notice else parcel.actor
+        everyone, lang = self._audience(parcel.case_id, actor)
+        if not everyone:
+            log.warning("WeCom: nobody to send message %s to (case %s)", parcel.message_id,
+                        parcel.case_id)
+            return
+        for index, reply in enumerate(parcel.replies):
+            try:
+                for outgoing in render(reply, lang):
+                    users = [actor] if outgoing.private and actor else everyone
+                    self._send(outgoing, users, lang, notice=notice)
+            except _Busy as busy:
+                raise NotNow(index, str(busy)) from None
+
+    def _audience(self, case_id: int | None, actor: str | None) -> tuple[list[str], str]:
+        """Who receives a row of ``case_id``, and the language its labels are in.
+
+        The person who acted is recorded as a member of the case here, as their row goes out,
+        and a case's first row brings in the members of the case before it
+        (``inherit_members``). Why here and not after the turn: the runtime may post a turn's
+        row before the thread that committed it gets any further, and it posts in commit order,
+        so every row committed after this one (another member's answer) is posted after this
+        member is on the list, and the acting person is on their own row's list anyway. When the
+        database refuses writes (replies sent without being stored), the list is only read."""
+        try:
+            with self.dialogue.store.transaction() as tx:
+                members, lang = self._members(tx, case_id, actor, join=True)
+        except Exception as problem:
+            log.warning("WeCom membership not recorded (%s)", type(problem).__name__)
+            with self.dialogue.store.snapshot() as tx:
+                members, lang = self._members(tx, case_id, actor, join=False)
+        people = [actor, *members] if actor else members
+        return list(dict.fromkeys(people)), lang
+
+    def _members(self, tx: StoreTransaction, case_id: int | None, actor: str | None, *,
+                 join: bool) -> tuple[list[str], str]:
+        if case_id is None:
+            # No case took the input (or it just ended one): the latest case's members.
+            latest = wecom_store.latest_case(tx, self.conversation)
+            members = wecom_store.members(tx, latest) if latest is not None else []
+            return members, self._default_lang(tx)
+        case = tx.case(case_id)
+        if case is None:
+            return [], self._default_lang(tx)  # deleted since: the person who acted alone
+        if join:
+            wecom_store.inherit_members(tx, case.id, self.conversation)
+            if actor:
+                wecom_store.add_member(tx, case.id, actor, self._now())
+        return wecom_store.members(tx, case.id), case.lang
+
+    def _send(self, outgoing: Outgoing, users: list[str], lang: str, *, notice: bool) -> None:
+        try:
+            if outgoing.upload is not None:
+                upload = outgoing.upload
+                media_id = self.api.upload_file(upload.name, upload.content, upload.mime)
+                self.api.send(users, file_message(media_id))
+            elif notice:
+                self.api.send(users, {**outgoing.message, "enable_duplicate_check": 1,
+                                      "duplicate_check_interval": _REPEAT_WINDOW_S})
+            else:
+                self.api.send(users, outgoing.message)
+        except WeComApiError as problem:
+            log.warning("WeCom %s failed (errcode %s)", problem.operation, problem.code)
+            if problem.for_now:
+                raise _Busy(f"WeCom {problem.operation}: errcode {problem.code}") from None
+            if notice:
+                raise  # tried again later, then given up on and told to the admins
+            if outgoing.upload is not None:  # refused for good: say so rather than nothing
+                for fallback in text_messages(t("wecom.file_failed", lang,
+                                                name=outgoing.upload.name)):
+                    self._send(fallback, users, lang, notice=notice)
 
     # -- HTTP ---------------------------------------------------------------------------------
     async def _callback(self, request: Request) -> Response:
@@ -227,16 +299,12 @@ class WeComPlatform:
             self._count_duplicate(message)
             return Response(status_code=200)
         await self._learn_name(message.user_id)
-        if message.kind == "image":
-            # Downloading the picture may take longer than WeCom waits: answer now, and never
-            # in a pool other members' work waits for (see ``_accept_image``).
-            await asyncio.to_thread(self._remember, keys, stamp, now)
-            self._accept_image(message)
-        else:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._turns, self._safely, self._handle, message)
-            # Only once the turn is committed: a crash before it leaves WeCom's retry welcome.
-            await asyncio.to_thread(self._remember, keys, stamp, now)
+        loop = asyncio.get_running_loop()
+        if not await loop.run_in_executor(self._turns, self._handle_safely, message):
+            # Nothing was committed: WeCom's retry is welcome.
+            return PlainTextResponse("not applied", status_code=500)
+        # Only once the input is committed: a crash before it leaves WeCom's retry welcome.
+        await asyncio.to_thread(self._remember, keys, stamp, now)
         return Response(status_code=200)
 
     # -- replays (bot/wecom/freshness.py) -------------------------------------------------
@@ -264,47 +332,7 @@ class WeComPlatform:
         for observer in self.dialogue.observers:
             observer(inbound, Outcome([], status="duplicate"))
 
-    # -- pictures: their own threads ----------------------------------------------------------
-    def _accept_image(self, message: WeComMessage) -> None:
-        """Download a picture in the download pool, at most :data:`_DOWNLOADS_PER_MEMBER` at a
-        time per member (more are refused with a sentence, at once).
-
-        Why a pool of its own: downloads shared the slow pool (four threads) with the key checks
-        and the dialogue's later work, so four pictures whose ``media/get`` dripped a byte every
-        2 s held all four threads and delayed another member's picture and key check by 130 s.
-        Each download now has a whole-file deadline (``WeComApi.download``), and the per-member
-        cap keeps one member's slow pictures from filling even this pool."""
-        with self._downloading_lock:
-            busy = self._downloading.get(message.user_id, 0)
-            if busy >= _DOWNLOADS_PER_MEMBER:
-                refused = True
-            else:
-                refused = False
-                self._downloading[message.user_id] = busy + 1
-        if refused:
-            lang = self._lang_safely()
-            self._post([Reply(kind="error", text=t("wecom.image_busy", lang), private=True)],
-                       Audience(message.user_id, None, lang))
-            return
-        self._downloads.submit(self._safely, self._download_then_apply, message)
-
-    def _download_then_apply(self, message: WeComMessage) -> None:
-        try:
-            self._image(message)
-        finally:
-            with self._downloading_lock:
-                left = self._downloading.get(message.user_id, 1) - 1
-                if left > 0:
-                    self._downloading[message.user_id] = left
-                else:
-                    self._downloading.pop(message.user_id, None)
-
-    def _lang_safely(self) -> str:
-        try:
-            return self._lang()
-        except Exception:  # the refusal must not fail on a busy database
-            return self.dialogue.default_lang
-
+    # -- names ------------------------------------------------------------------------------
     async def _learn_name(self, user_id: str) -> None:
         """Look the member's name up (once an hour) before their input is applied, so each
         answer records who gave it by name; a slow or refused lookup leaves the UserID."""
@@ -321,129 +349,161 @@ class WeComPlatform:
     def _name(self, user_id: str) -> str:
         return self._names.get(user_id) or user_id
 
-    # -- inputs (worker threads) ----------------------------------------------------------
-    def _safely(self, job: Callable[..., None], *args: Any) -> None:
-        """Run a job in a pool; a failure is logged (where, never what was typed)."""
+    # -- inputs (turn threads) ------------------------------------------------------------
+    def _handle_safely(self, message: WeComMessage) -> bool:
+        """Commit one input; False when that failed before anything was committed. Only ids
+        are logged, never what was typed (it may hold a SecretKey)."""
         try:
-            job(*args)
+            self._handle(message)
         except Exception:
-            log.exception("WeCom %s failed", getattr(job, "__name__", "job"))
+            log.exception("WeCom input %s not applied", message.event_id)
+            return False
+        return True
 
     def _handle(self, message: WeComMessage) -> None:
         if message.kind == "event":
             return  # entering the app, subscribing...: nothing to answer
         if message.kind == "other":
-            lang = self._lang()
-            self._post([Reply(kind="error", text=t("wecom.unsupported", lang), private=True)],
-                       Audience(message.user_id, None, lang))
+            self._say(message, "wecom.unsupported")
+            return
+        if message.kind == "image":
+            self._accept_image(message)
             return
         if message.kind == "card":
             action = action_from_key(message.key)
             if action is None:
                 log.warning("WeCom card tap with a key this bot did not make")
                 return
-            self._apply(message, self._inbound(message, action=action), slow_inline=False)
+            outcome = self.dialogue.process(self._inbound(message, action=action))
+            if message.response_code and outcome.status != "duplicate":
+                refused = any(reply.kind == "error" for reply in outcome.replies)
+                self._cards.submit(self._close_card, message, refused)
             return
         text = message.text if message.kind == "text" else message.key
         keys = keys_in(text)
         if isinstance(keys, KeysToCheck):
             self._start_check(message, keys)
         elif isinstance(keys, str):
-            audience = self._claim_only(message)
-            if audience is not None:
-                self._post([Reply(kind="error", text=t(keys, audience.lang), private=True)],
-                           audience)
+            self._say(message, keys)
         else:
             # ``check`` alone: its replies (how to send the keys) go to this person only, and
             # this chat is theirs alone, so the dialogue may treat it as private.
             parsed = parse_command(text)
             alone = parsed is not None and parsed.command is Command.CHECK
-            self._apply(message, self._inbound(message, text=text, private=alone),
-                        slow_inline=False)
-
-    def _image(self, message: WeComMessage) -> None:
-        """Download a picture a member sent and give it to the dialogue (a download-pool job)."""
-        try:
-            media = self.api.download(message.media_id)
-        except WeComApiError as problem:
-            log.warning("WeCom image download failed (errcode %s)", problem.code)
-            lang = self._lang()
-            self._post([Reply(kind="error", text=t("wecom.image_failed", lang), private=True)],
-                       Audience(message.user_id, None, lang))
-            return
-        suffix = _IMAGE_SUFFIX.get(media.mime or "", "")
-        name = (media.name or f"wecom-{message.event_id.rsplit(':', 1)[-1]}{suffix}")[:255]
-        # The bytes, or why they could not be had whole: the dialogue refuses the latter.
-        upload = media.received.model_copy(update={"name": name})
-        self._apply(message, self._inbound(message, file=upload), slow_inline=True)
+            self.dialogue.process(self._inbound(message, text=text, private=alone))
 
     def _inbound(self, message: WeComMessage, *, private: bool = False, **what: Any) -> Inbound:
         return Inbound(platform="wecom", conversation=self.conversation,
                        user_id=message.user_id, user_name=self._name(message.user_id),
                        event_id=message.event_id, private=private, **what)
 
-    def _apply(self, message: WeComMessage, inbound: Inbound, *, slow_inline: bool) -> None:
-        """Commit one input, then queue its replies and its slow work."""
-        outcome = self.dialogue.process(inbound)
-        audience = self._join(message)
-        self._post(outcome.replies, audience)
-        if message.kind == "card" and message.response_code:
-            refused = any(reply.kind == "error" for reply in outcome.replies)
-            self._outbox.submit(self._safely, self._close_card, message, audience, refused)
-        for later in outcome.later:
-            if slow_inline:
-                self._run_later(later, audience)
-            else:
-                self._slow.submit(self._safely, self._run_later, later, audience)
+    def _say(self, message: WeComMessage, key: str, kind: Literal["error", "info"] = "error",
+             held: Sequence[tuple[Later, str]] = ()) -> Outcome:
+        """The adapter's own sentence about an input (to its sender only), queued with the
+        input's id claimed, so WeCom's retry neither says it again nor redoes ``held``."""
+        lang = self._lang_safely()
+        replies = [Reply(kind=kind, text=t(key, lang), private=True)] if key else []
+        return self.dialogue.tell(self._inbound(message), replies, held=held)
 
-    def _run_later(self, later: Later, audience: Audience) -> None:
-        self._post(self.dialogue.run_later(later, audience.lang), audience)
-
-    def _start_check(self, message: WeComMessage, keys: KeysToCheck) -> None:
-        """Claim the message (so a retry does not check twice), then check off the path."""
-        audience = self._claim_only(message)
-        if audience is None:
+    # -- pictures: a job each -------------------------------------------------------------------
+    def _accept_image(self, message: WeComMessage) -> None:
+        """Write the picture's download as a job, with the message's id claimed; at most
+        :data:`_DOWNLOADS_PER_MEMBER` of one member's pictures download at once (more are
+        refused with a sentence, at once, and claimed: WeCom's retry is not a new picture)."""
+        reserved = self._reserve(message.user_id, message.event_id, cap=True)
+        if reserved == "refused":
+            self._say(message, "wecom.image_busy")
             return
-        if audience.case_id is not None:
-            self._post([Reply(kind="info", text=t("wecom.check_started", audience.lang),
-                              private=True)], audience)
-        self._slow.submit(self._safely, self._check, message, keys, audience)
+        payload = {"media_id": message.media_id, "event_id": message.event_id,
+                   "user_name": self._name(message.user_id)}
+        outcome = self.dialogue.tell(self._inbound(message), [], jobs=[(IMAGE_JOB, payload)])
+        if not outcome.jobs and reserved == "new":
+            self._release(message.user_id, message.event_id)  # a retry, or nothing written
+        if outcome.status == "failed":
+            self._say(message, "wecom.image_failed")
 
-    def _check(self, message: WeComMessage, keys: KeysToCheck, audience: Audience) -> None:
-        def later() -> list[Reply]:
+    def _reserve(self, user_id: str, event_id: str, *,
+                 cap: bool) -> Literal["new", "held", "refused"]:
+        with self._downloading_lock:
+            held = self._downloading.setdefault(user_id, set())
+            if event_id in held:
+                return "held"
+            if cap and len(held) >= _DOWNLOADS_PER_MEMBER:
+                return "refused"
+            held.add(event_id)
+            return "new"
+
+    def _release(self, user_id: str, event_id: str) -> None:
+        with self._downloading_lock:
+            held = self._downloading.get(user_id, set())
+            held.discard(event_id)
+            if not held:
+                self._downloading.pop(user_id, None)
+
+    def _image_job(self, context: JobContext) -> list[Reply]:
+        """Download a picture a member sent and apply it as a turn of its own (a job: run by
+        the process that accepted the picture, or by another after that one died).
+
+        The turn's id is the message's with ``:file``: if this process dies after the turn
+        committed and before the job is marked done, the job runs again and its turn is a
+        duplicate — the picture is stored and confirmed once."""
+        job = context.job
+        event_id = str(context.payload["event_id"])
+        user_id = job.actor or ""
+        self._reserve(user_id, event_id, cap=False)  # a job taken over counts too
+        try:
+            try:
+                media = self.api.download(str(context.payload["media_id"]))
+            except WeComApiError as problem:
+                log.warning("WeCom image download failed (errcode %s)", problem.code)
+                return [Reply(kind="error", text=t("wecom.image_failed", context.lang),
+                              private=True)]
+            suffix = _IMAGE_SUFFIX.get(media.mime or "", "")
+            name = (media.name or f"wecom-{event_id.rsplit(':', 1)[-1]}{suffix}")[:255]
+            # The bytes, or why they could not be had whole: the dialogue refuses the latter.
+            upload = media.received.model_copy(update={"name": name})
+            self.dialogue.process(Inbound(
+                platform="wecom", conversation=job.conversation, user_id=user_id,
+                user_name=str(context.payload.get("user_name") or user_id), file=upload,
+                event_id=f"{event_id}:file"))
+            return []
+        finally:
+            self._release(user_id, event_id)
+
+    # -- keys typed into the chat -------------------------------------------------------------
+    def _start_check(self, message: WeComMessage, keys: KeysToCheck) -> None:
+        """Claim the message (so a retry does not check twice) and leave the check as work
+        held in memory: the SecretKey is in this closure only, never in a row. If this process
+        dies first, the job is found without it and the member is told to check again."""
+        user_name = self._name(message.user_id)
+
+        def check() -> list[Reply]:
             return check_for_case(self.dialogue, conversation=self.conversation,
-                                  user_id=message.user_id, user_name=self._name(message.user_id),
+                                  user_id=message.user_id, user_name=user_name,
                                   secret_id=keys.secret_id, secret_key=keys.secret_key,
                                   environment=keys.environment)
 
-        self._run_later(later, audience)
+        # "Checking…" only when there is a case to check for; without one the check itself
+        # says so.
+        self._say(message, "wecom.check_started" if self._has_case() else "", kind="info",
+                  held=[(check, "check")])
 
-    # -- the case's members -----------------------------------------------------------------
+    # -- the case ------------------------------------------------------------------------------
     def _now(self) -> str:
         return self.dialogue.clock().astimezone(UTC).isoformat(timespec="seconds")
 
-    def _lang(self) -> str:
-        """The language of the corp's case (or the default) for the adapter's own sentences."""
+    def _lang_safely(self) -> str:
+        """The language of the corp's case (or the conversation's) for the adapter's own
+        sentences; the default when the database cannot be read (the sentence still goes)."""
+        try:
+            with self.dialogue.store.snapshot() as tx:
+                return self._default_lang(tx)
+        except Exception:
+            return self.dialogue.default_lang
+
+    def _has_case(self) -> bool:
         with self.dialogue.store.snapshot() as tx:
-            return self._default_lang(tx)
-
-    def _join(self, message: WeComMessage) -> Audience:
-        """Record the sender as a member of the case this input worked on.
-
-        In its own transaction right after the turn's: membership is the adapter's delivery
-        list, not part of the case's answers, and writing it again is harmless."""
-        with self.dialogue.store.transaction() as tx:
-            case_id = wecom_store.case_of_event(tx, message.event_id)
-            if case_id is not None:
-                wecom_store.inherit_members(tx, case_id, self.conversation)
-                wecom_store.add_member(tx, case_id, message.user_id, self._now())
-            else:
-                # No case took the input, or it just ended one (cancel): its members are
-                # the ones to tell.
-                case_id = wecom_store.latest_case(tx, self.conversation)
-            case = tx.case(case_id) if case_id is not None else None
-            return Audience(message.user_id, case_id,
-                            case.lang if case else self.dialogue.default_lang)
+            return tx.active_case(self.conversation) is not None
 
     def _default_lang(self, tx: StoreTransaction) -> str:
         """The corp case's language, else the one the conversation chose with ``lang``."""
@@ -451,112 +511,24 @@ class WeComPlatform:
         lang = case.lang if case else remembered_lang(tx, self.conversation)
         return lang or self.dialogue.default_lang
 
-    def _claim_only(self, message: WeComMessage) -> Audience | None:
-        """Mark an input the dialogue never sees as processed; None when it already was."""
-        with self.dialogue.store.transaction() as tx:
-            if not tx.claim_event(message.event_id, self._now()):
-                return None
-            case = tx.active_case(self.conversation)
-            if case is None:
-                return Audience(message.user_id, None, self.dialogue.default_lang)
-            tx.link_event(message.event_id, case.id)
-            wecom_store.add_member(tx, case.id, message.user_id, self._now())
-            return Audience(message.user_id, case.id, case.lang)
-
-    def _conversation_audience(self) -> Audience:
-        with self.dialogue.store.snapshot() as tx:
-            case_id = wecom_store.latest_case(tx, self.conversation)
-            case = tx.case(case_id) if case_id is not None else None
-            return Audience(None, case_id, case.lang if case else self.dialogue.default_lang)
-
-    def _everyone(self, audience: Audience) -> list[str]:
-        people = [audience.actor] if audience.actor else []
-        if audience.case_id is not None:
+    def _close_card(self, message: WeComMessage, refused: bool) -> None:
+        """Turn the tapped card's buttons into one label, so it cannot be answered twice (a
+        direct call, in a thread of its own: it edits a card that was sent, it is no reply)."""
+        try:
             with self.dialogue.store.snapshot() as tx:
-                people += wecom_store.members(tx, audience.case_id)
-        return list(dict.fromkeys(people))
-
-    # -- sending (the sender thread) ------------------------------------------------------------
-    def _post(self, replies: Sequence[Reply], audience: Audience) -> None:
-        if replies:
-            self._outbox.submit(self._safely, self._deliver, list(replies), audience)
-
-    def _deliver(self, replies: list[Reply], audience: Audience, outbox: bool = False,
-                 drain: bool = False) -> None:
-        """Send replies in order. An ``outbox`` delivery raises on the first refusal instead of
-        going on (the outbox tries again later) and asks WeCom to drop a repeat of the same
-        message: the outbox sends at least once, so after a crash between sending and marking
-        sent the same announcement goes out again, and WeCom's duplicate check (same request
-        within ``_REPEAT_WINDOW_S``) keeps members from receiving it twice."""
-        everyone = self._everyone(audience)
-        if not everyone:
-            log.warning("WeCom: nobody to send to in case %s", audience.case_id)
-            return
-        if not outbox and self._behind_queue():
-            self._queue(replies, audience)
-            return
-        for index, reply in enumerate(replies):
-            try:
-                for outgoing in render(reply, audience.lang):
-                    users = [audience.actor] if outgoing.private and audience.actor else everyone
-                    self._send(outgoing, users, audience.lang, outbox, drain=drain)
-            except _Busy:
-                # This reply and the rest of the turn's wait in the outbox, in order.
-                self._queue(replies[index:], audience)
-                return
-
-    def _behind_queue(self) -> bool:
-        if not self._waiting:
-            return False
-        with self.dialogue.store.snapshot() as tx:
-            self._waiting = bool(outbox_store.replies_waiting(tx, self.conversation))
-        return self._waiting
-
-    def _queue(self, replies: Sequence[Reply], audience: Audience) -> None:
-        """Write live replies to the outbox, one row each; the scheduler sends them when WeCom
-        takes messages again (``send_for``), in order, each to the people it was for."""
-        self._waiting = True
-        with self.dialogue.store.transaction() as tx:
-            for reply in replies:
-                outbox_store.add_message(
-                    tx, dedupe_key=f"reply:{uuid.uuid4().hex}", case_id=audience.case_id,
-                    wait_id=None, purpose="reply", conversation=self.conversation,
-                    mention_user_id=None, mention_name=None, replies=[reply_row(reply)],
-                    at=self._now(), actor=audience.actor)
-        log.warning("WeCom did not take %d repl%s now: queued in the outbox", len(replies),
-                    "y" if len(replies) == 1 else "ies")
-
-    def _send(self, outgoing: Outgoing, users: list[str], lang: str, outbox: bool, *,
-              drain: bool = False) -> None:
-        try:
-            if outgoing.upload is not None:
-                upload = outgoing.upload
-                media_id = self.api.upload_file(upload.name, upload.content, upload.mime)
-                self.api.send(users, file_message(media_id))
-            elif outbox:
-                self.api.send(users, {**outgoing.message, "enable_duplicate_check": 1,
-                                      "duplicate_check_interval": _REPEAT_WINDOW_S})
-            else:
-                self.api.send(users, outgoing.message)
-        except WeComApiError as problem:
-            log.warning("WeCom %s failed (errcode %s)", problem.operation, problem.code)
-            if outbox and (problem.for_now or not drain):
-                raise
-            if problem.for_now and not outbox:
-                raise _Busy(problem.operation) from None
-            if outgoing.upload is not None:
-                for fallback in text_messages(t("wecom.file_failed", lang,
-                                                name=outgoing.upload.name)):
-                    self._send(fallback, users, lang, outbox, drain=drain)
-
-    def _close_card(self, message: WeComMessage, audience: Audience, refused: bool) -> None:
-        """Turn the tapped card's buttons into one label, so it cannot be answered twice."""
-        users = [message.user_id] if refused else self._everyone(audience)
-        label = t("wecom.card_closed" if refused else "wecom.card_chosen", audience.lang)
-        try:
+                case_id = wecom_store.case_of_event(tx, message.event_id) \
+                    or wecom_store.latest_case(tx, self.conversation)
+                case = tx.case(case_id) if case_id is not None else None
+                members = wecom_store.members(tx, case_id) if case_id is not None else []
+                lang = case.lang if case is not None else self._default_lang(tx)
+            users = [message.user_id] if refused else list(dict.fromkeys(
+                [message.user_id, *members]))
+            label = t("wecom.card_closed" if refused else "wecom.card_chosen", lang)
             self.api.update_card_button(users, message.response_code, label)
         except WeComApiError as problem:
             log.warning("WeCom card update failed (errcode %s)", problem.code)
+        except Exception:
+            log.exception("WeCom card update failed")
 
 
 @dataclass(frozen=True, slots=True)

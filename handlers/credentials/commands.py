@@ -32,30 +32,34 @@ from handlers.credentials.secret_shapes import (
     typed,
 )
 from handlers.flow import Step
+from handlers.registry import Router, leave_work, turn_for_case
 from handlers.reviews.commands import records_app_id
 from handlers.reviews.tracking import end_wait
-from handlers.services import CredentialChecker
+from handlers.services import CredentialChecker, Services
 from handlers.shapes import Choice, Reply
 from handlers.turn import Turn, parse_environment
-from storage import CaseStore, StoreTransaction
+from storage import CaseStore
 from storage.credential_checks import CheckResultRecord, record_check
 
 log = logging.getLogger("esignbot.check")
 
 _BEIJING = timezone(timedelta(hours=8))
 
-ReportHook = Callable[[StoreTransaction, int, CredentialReport, dict[str, str]], list[Reply]]
-"""Called with (transaction, case id, report, who) when a check's result is stored, in the same
-transaction; ``who`` holds ``by``, ``by_name`` and ``at``."""
+router = Router("credentials")
+
+ReportHook = Callable[[Turn, CredentialReport], list[Reply]]
+"""Called with (the case's turn, report) when a check's result is stored, in the same
+transaction: a turn for a change made outside an input (``registry.turn_for_case``), acting as
+the person who ran the check, so an answer the report implies goes in the one way answers do."""
 
 
-def app_id_ends_app_review(tx: StoreTransaction, case_id: int, report: CredentialReport,
-                           who: dict[str, str]) -> list[Reply]:
+def app_id_ends_app_review(turn: Turn, report: CredentialReport) -> list[Reply]:
     """A working essbasic call with the case's app ID proves the app-ID review passed: end
     that wait as approved (announced once, like ``review app approved``)."""
     if any(c.name == "app_id" and c.status == "pass" for c in report.checks):
-        end_wait(tx, case_id, "app", approved=True, by=who["by"], by_name=who["by_name"],
-                 at=who["at"])
+        who = turn.who()
+        end_wait(turn.tx, turn.require_case().id, "app", approved=True, by=who["user_id"],
+                 by_name=who["user_name"], at=who["at"], turn=turn)
     return []
 
 
@@ -63,6 +67,7 @@ REPORT_HOOKS: tuple[ReportHook, ...] = (app_id_ends_app_review, check_completes_
 
 
 # -- the command ------------------------------------------------------------------------------
+@router.command(Command.CHECK)
 def cmd_check(turn: Turn, args: str) -> list[Reply]:
     """``check [test|prod]``: ask the adapter to collect the key privately (and say how)."""
     environment = None
@@ -76,6 +81,7 @@ def cmd_check(turn: Turn, args: str) -> list[Reply]:
     return [request]
 
 
+@router.command(Command.SNIPPET)
 def cmd_snippet(turn: Turn, args: str) -> list[Reply]:
     """``snippet`` / ``代码``: the first-call program for this case's app ID and environment."""
     app_id = turn.values.get("app_id")
@@ -117,6 +123,7 @@ def expects_app_id(text: str, step: Step | None) -> bool:
     return False
 
 
+@router.input_guard
 def guard_secrets(turn: Turn) -> list[Reply] | None:
     """Runs before anything of a message is stored, for answers, commands (``edit``'s value
     included) and free text alike. A message holding a key is never an answer and never echoed:
@@ -155,10 +162,11 @@ def start_check(turn: Turn, secret_id: str, secret_key: str,
     case = turn.require_case()
     request = build_request(turn.values, secret_id=secret_id, secret_key=secret_key,
                             environment=environment, now=turn.clock_now)
-    who, lang = turn.who(), turn.lang
+    who, lang, services = turn.who(), turn.lang, turn.services
 
     def later() -> list[Reply]:
-        return record_and_render(store, checker, request, case_id=case.id, lang=lang, **who)
+        return record_and_render(store, checker, request, case_id=case.id, lang=lang,
+                                 services=services, **who)
 
     turn.hold(later, "check")
     return [Reply(kind="info", text=turn.t(
@@ -184,9 +192,11 @@ def build_request(answers: Mapping[str, Any], *, secret_id: str, secret_key: str
 
 def record_and_render(store: CaseStore, checker: CredentialChecker, request: CredentialRequest,
                       *, case_id: int, user_id: str, user_name: str, at: str,
-                      lang: str) -> list[Reply]:
+                      lang: str, services: Services | None = None) -> list[Reply]:
     """Run the check (network, outside any transaction), then store its result in a
-    transaction of its own, and return the report for the case's conversation."""
+    transaction of its own, with what it implies for the case (:data:`REPORT_HOOKS`, through a
+    turn of the case acting as ``user_id``: ``services`` are the hooks' — the files service
+    for the workbook — by default none), and return the report for the case's conversation."""
     report = checker.check(request)
     replies = [Reply(kind="info", text=render_report(report, lang, who=user_name))]
     with store.transaction() as tx:
@@ -198,8 +208,12 @@ def record_and_render(store: CaseStore, checker: CredentialChecker, request: Cre
             results=[CheckResultRecord(c.name, c.status, c.detail, dict(c.params))
                      for c in report.checks],
         )
-        for hook in REPORT_HOOKS:
-            replies += hook(tx, case_id, report, {"by": user_id, "by_name": user_name, "at": at})
+        turn = turn_for_case(tx, case_id, by=user_id, by_name=user_name, at=at,
+                             services=services, case_store=store)
+        if turn is not None:  # the case is still active
+            for hook in REPORT_HOOKS:
+                replies += hook(turn, report)
+            leave_work(turn)
     return replies
 
 

@@ -6,6 +6,11 @@ a key that fails at the first real call (wrong environment, a CAM key on the tes
 ID of the other environment). So the last step, ``key_check``, is answered ``passed`` only by a
 credential check that passed for the case's own environment; a team may say ``later`` to go on,
 and ``status`` then keeps the check on its missing list.
+
+The passing check's answer is written the one way every answer is (``Turn.store``, from outside
+a turn: ``handlers.registry.turn_for_case``), so it ends a focus left on the question and runs
+every feature's hooks, as the team's own answer would; and this module registers the closing
+message every finished case says (``Router.closing``).
 """
 
 from __future__ import annotations
@@ -17,11 +22,15 @@ from handlers import flow
 from handlers.catalogue import t
 from handlers.credentials.report import CredentialReport, environment_label
 from handlers.credentials.snippet import first_call_snippet
+from handlers.registry import Router
 from handlers.shapes import Reply
+from handlers.turn import Turn
 from storage import StoreTransaction
 from storage.credential_checks import CredentialCheckRecord, checks_for_case
 
 KEY_CHECK = "key_check"
+
+router = Router("credentials.completion")
 
 
 def passing_check(tx: StoreTransaction, case_id: int, environment: str | None
@@ -31,31 +40,33 @@ def passing_check(tx: StoreTransaction, case_id: int, environment: str | None
                  if c.outcome == "pass" and c.environment == environment), None)
 
 
-def check_completes_stage(tx: StoreTransaction, case_id: int, report: CredentialReport,
-                          who: dict[str, str]) -> list[Reply]:
+def check_completes_stage(turn: Turn, report: CredentialReport) -> list[Reply]:
     """A report hook: a check that passed for the case's environment answers ``key_check``
-    (credited to who ran it); if that was the last step, the closing message follows."""
-    case = tx.case(case_id)
-    if case is None or case.state != "active" or report.outcome != "pass":
+    (credited to who ran it); if that was the last step, the closing message follows.
+    ``turn``: the case's turn for this change made outside an input (``turn_for_case``)."""
+    case = turn.require_case()
+    values = turn.values
+    if report.outcome != "pass" or report.environment != values.get("environment") \
+            or values.get(KEY_CHECK) == "passed":
         return []
-    answers = tx.answers(case_id)
-    values = {key: a.value for key, a in answers.items()}
-    if report.environment != values.get("environment") or values.get(KEY_CHECK) == "passed":
+    step = flow.applicable_step_for_field(KEY_CHECK, values)
+    if step is None:
         return []
-    kind = "edit" if KEY_CHECK in answers else "answer"
-    tx.put_answer(case_id, KEY_CHECK, "passed", kind=kind, user_id=who["by"],
-                  user_name=who["by_name"], at=who["at"])
-    values[KEY_CHECK] = "passed"
-    current = flow.first_incomplete(values)
-    changes: dict[str, Any] = {"current_step": current.name if current else None,
-                               "updated_at": who["at"]}
-    if current is None and case.completed_at is None:
-        changes["completed_at"] = who["at"]
-    tx.update_case(case_id, **changes)
-    lang = case.lang
-    if current is not None:
-        return [Reply(kind="info", text=t("done.check_recorded", lang))]
-    return closing_replies(tx, case_id, values, lang)
+    # Recorded on evidence (the keys worked), not on a person's say: no choice check decides it.
+    turn.store(step, KEY_CHECK, "passed", checks=False)
+    values = turn.values
+    if flow.first_incomplete(values) is not None:
+        return [Reply(kind="info", text=t("done.check_recorded", case.lang))]
+    return closing_replies(turn.tx, case.id, values, case.lang)
+
+
+@router.closing
+def closing(turn: Turn) -> list[Reply]:
+    """What a case says once every step is done (``Turn.ask`` with no step left): the
+    first time with the first-call program, afterwards how to get it again."""
+    case = turn.require_case()
+    return closing_replies(turn.tx, case.id, turn.values, turn.lang,
+                           first_time=case.completed_at is None)
 
 
 def closing_replies(tx: StoreTransaction, case_id: int, values: Mapping[str, Any],

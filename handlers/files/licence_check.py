@@ -14,9 +14,11 @@ The rules it keeps:
 * A read is never an answer. A value is stored only when a person takes it: the button runs
   ``edit <field> <value>`` as that person, and the same text can be typed. So the materials
   sheet is never filled from a photo without someone's say.
-* The photo is read after the turn that stored it has committed (``turn.later``): off the
-  acknowledgement path and never inside a turn's transaction; ``serve`` reads it in a child
-  process (``bot/files/process.py``). Its result is recorded in a transaction of its own.
+* The photo is read after the turn that stored it has committed (a job, ``files.licence_read``,
+  that names the photo by its file id and reads it from the store, so a process that dies
+  first leaves the read to the next): off the acknowledgement path and never inside a turn's
+  transaction; ``serve`` reads it in a child process (``bot/files/process.py``). Its result is
+  recorded in a transaction of its own.
 * A photo nothing can be trusted from gets one sentence and never blocks the flow.
 * The photo's text is neither logged nor kept: only the values compared
   (``storage/licence_reads.py``), each stored as its answer would be.
@@ -28,24 +30,33 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from handlers import flow, privacy
 from handlers import validators as v
 from handlers.catalogue import t
+from handlers.jobs import JobContext, runs
+from handlers.registry import Router
 from handlers.render import display_value, field_label, local_time
-from handlers.shapes import Choice, Reply
-from handlers.turn import Later, Turn, fold
-from storage import CaseStore
+from handlers.services import Services
+from handlers.shapes import Choice, Reply, from_rows, reply_rows
+from handlers.turn import Turn, fold
 from storage import licence_reads as store
 
 STEP_PREFIX = "ocr"
 """Buttons on a photo's result have step ``ocr:<read id>`` and the field as their value."""
+LICENCE_READ = "files.licence_read"
+"""The kind of job that reads a stored photo after its turn (``handlers.jobs``)."""
 
 CODE_FIELDS = ("uscc", "business_reg_no", "cert_number", "org_code")
 NAME_FIELD = "enterprise_name"
 PERSON_FIELDS = ("legal_rep", "operator_name")
 CHECKED_ORDER = (*CODE_FIELDS, NAME_FIELD, *PERSON_FIELDS)
+
+
+router = Router("files.licence_check")
+"""The answer hook, clicks and lines of ``help`` and ``status`` this module adds."""
 
 
 @runtime_checkable
@@ -59,7 +70,11 @@ class LicenceReader(Protocol):
 
 
 def reader(turn: Turn) -> LicenceReader | None:
-    files = turn.services.files
+    return _reader(turn.services)
+
+
+def _reader(services: Services) -> LicenceReader | None:
+    files = services.files
     return files if isinstance(files, LicenceReader) and files.licence_reading() else None
 
 
@@ -289,54 +304,66 @@ def result_replies(read_id: int, found: Found, checks: Sequence[Check], lang: st
 
 
 # -- the answer hook and the deferred read ------------------------------------------------
+@router.answer_hook
 def on_answer(turn: Turn, step: flow.Step, key: str, value: object) -> list[Reply]:
-    """Answer hook: a licence or certificate photo was stored; read it after the commit."""
-    photo = turn.msg.file
-    found_reader = reader(turn) if key == "license_image" and photo is not None else None
-    if found_reader is None or turn.case_store is None or not isinstance(value, dict):
+    """Answer hook: a licence or certificate photo was stored; read it after the commit.
+
+    The job's payload names the photo by its file id (the bytes are read from the store), says
+    whether the result may show values in full (``private``: decided by who sent it, where), and
+    holds the question an offer ends with, asked again (captured now: the one that followed the
+    photo), so the last numbered choices a terminal shows are still the question's: its buttons
+    are the offer's, its typed form ``edit``."""
+    if key != "license_image" or turn.msg.file is None or reader(turn) is None \
+            or not isinstance(value, dict):
         return []
-    assert photo is not None
-    turn.hold(_read_later(found_reader, turn.case_store, turn.require_case().id,
-                                  str(value.get("file_id", "")), photo.content, turn.lang,
-                                  turn.now, private=privacy.shown_in_full(turn), then=turn.reask), "work")
+    turn.defer(LICENCE_READ, {"file_id": str(value.get("file_id", "")),
+                              "private": privacy.shown_in_full(turn),
+                              "question": reply_rows(turn.reask())})
     return []
 
 
-def _read_later(found_reader: LicenceReader, case_store: CaseStore, case_id: int, file_id: str,
-                image: bytes, lang: str, at: str, *, private: bool,
-                then: Callable[[], list[Reply]]) -> Later:
+@runs(LICENCE_READ)
+def run_read(context: JobContext) -> list[Reply]:
     """Read the photo, then record and say what it showed against the answers of that moment;
-    a photo replaced meanwhile is not reported (its successor's read will be). An offer ends
-    with the question again (``then``, captured now), so the last numbered choices a terminal
-    shows are still the question's: its buttons are the offer's, its typed form ``edit``."""
-    next_question = then()
+    a photo replaced meanwhile (or a case ended) is not reported (its successor's read will be).
 
-    def run() -> list[Reply]:
-        lines = found_reader.read_licence(image)
-        if lines is None:
+    Run again after a crash, it reads the photo again and records a second read of it (the
+    latest is the one ``status`` shows and its buttons point at): at least once, said once."""
+    payload, lang, case_id = context.payload, context.lang, context.job.case_id
+    found_reader = _reader(context.services)
+    file_id = str(payload.get("file_id") or "")
+    if found_reader is None or case_id is None or not file_id:
+        return []
+    with context.store.snapshot() as tx:
+        photo = tx.file(case_id, file_id)
+    if photo is None:
+        return []
+    lines = found_reader.read_licence(photo.data)
+    if lines is None:
+        return []
+    found = find(lines)
+    with context.store.transaction() as tx:
+        case = tx.case(case_id)
+        answer = tx.answer(case_id, "license_image")
+        if case is None or case.state != "active" or answer is None \
+                or not isinstance(answer.value, dict) or answer.value.get("file_id") != file_id:
             return []
-        found = find(lines)
-        with case_store.transaction() as tx:
-            case = tx.case(case_id)
-            photo = tx.answer(case_id, "license_image")
-            if case is None or case.state != "active" or photo is None \
-                    or not isinstance(photo.value, dict) or photo.value.get("file_id") != file_id:
-                return []
-            values = {k: a.value for k, a in tx.answers(case_id).items()}
-            read = read_values(found, values) if found.code is not None else {}
-            read_id = store.record_read(tx, case_id, file_id,
-                                        "read" if found.code is not None else "unreadable",
-                                        read, at=at)
-        replies = result_replies(read_id, found, compare(read, values), lang, private=private)
-        return [*replies, *next_question] if replies[-1].choices else replies
-
-    return run
+        values = {k: a.value for k, a in tx.answers(case_id).items()}
+        read = read_values(found, values) if found.code is not None else {}
+        read_id = store.record_read(tx, case_id, file_id,
+                                    "read" if found.code is not None else "unreadable", read,
+                                    at=context.now.astimezone(UTC).isoformat(timespec="seconds"))
+    replies = result_replies(read_id, found, compare(read, values), lang,
+                             private=bool(payload.get("private")))
+    question = from_rows(list(payload.get("question") or []))
+    return [*replies, *question] if replies[-1].choices else replies
 
 
 # -- the click ----------------------------------------------------------------------------
 CommandRunner = Callable[[Turn, str], list[Reply]]
 
 
+@router.action(STEP_PREFIX)
 def on_action(turn: Turn, target: str, value: str, run_command: CommandRunner) -> list[Reply]:
     """A click on "take the licence's …": the value read is stored as this person's ``edit``
     (checked again by the field's rule). A read of a photo since replaced changes nothing."""
@@ -356,6 +383,7 @@ def on_action(turn: Turn, target: str, value: str, run_command: CommandRunner) -
 
 
 # -- status and help ----------------------------------------------------------------------
+@router.status_part
 def status_lines(turn: Turn) -> list[str]:
     """For ``status``: what the current photo was read to say, against today's answers."""
     photo = turn.values.get("license_image")
@@ -372,6 +400,7 @@ def status_lines(turn: Turn) -> list[str]:
             *(f"  {line}" for line in check_lines(checks, turn.lang, private=privacy.shown_in_full(turn)))]
 
 
+@router.help_line
 def help_line(turn: Turn) -> str:
     """For ``help``: what the photo check does here, or what installing the extra would add."""
     return turn.t("files.ocr.help_on" if reader(turn) is not None else "files.ocr.help_off")

@@ -106,6 +106,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "但这次发送没能记到案例里（数据库出错），请自己记下上面的 Message-ID，不要重复发送。",
         "But the send could not be recorded in the case (a database error); note the Message-ID above and do not send it again.",
     ),
+    "files.mail_interrupted": (
+        "上次发送邮件到 {to} 时 esignbot 中断了，无法确定邮件是否已经发出，所以没有再发一次。请在发件邮箱的「已发送」里查看，或问腾讯电子签是否收到；确认没有发出后，再输入「邮件」重新发送。",
+        "esignbot stopped while sending the email to {to}, so it cannot tell whether the email left, and did not send it again. Look in the sending mailbox's Sent folder, or ask Tencent E-Sign whether it arrived; if it did not, type 'email' to send it again.",
+    ),
     "files.mail_retry": (
         "没有记录任何发送。检查设置后输入「邮件」重试。",
         "Nothing was recorded. Check the settings and type 'email' to try again.",

@@ -22,6 +22,7 @@ from typing import Any
 
 from handlers.admins import admin_cases
 from handlers.catalogue import t
+from handlers.registry import Router
 from handlers.render import DISPLAY_ZONE, field_label
 from handlers.shapes import Choice, Reply
 from handlers.turn import Turn
@@ -30,6 +31,7 @@ from storage import mail as store
 
 STEP_PREFIX = "mail"
 """Clicks on findings carry the step ``mail:<finding id>``."""
+router = Router("mail")
 CONFIRM = "confirm"
 DISMISS = "dismiss"
 ASSIGN_PREFIX = "case:"
@@ -40,7 +42,8 @@ _MIN_APP_NAME_CHARS = 2
 _MAX_COMMAND_REASON = 300
 
 CommandRunner = Callable[[Turn, str], list[Reply]]
-"""Applies a command line as if this turn's person had typed it (``handlers.dialogue``)."""
+"""Applies a command line as if this turn's person had typed it (the engine's
+``run_command_text``, handed to every click handler: ``handlers.registry.ActionHandler``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,6 +351,7 @@ def notice_replies(tx: StoreTransaction, notice: store.NoticeRecord, lang: str) 
 
 
 # -- the click ------------------------------------------------------------------------------
+@router.action(STEP_PREFIX)
 def on_action(turn: Turn, target: str, value: str, run_command: CommandRunner) -> list[Reply]:
     """A click on a finding (step ``mail:<id>``): confirm, dismiss, or (admins) pick the case an
     ambiguous message belongs to. Anything stale or out of place is refused and changes nothing."""

@@ -19,7 +19,7 @@ from typing import Any
 from handlers import admins, flow
 from handlers.commands import ALL_WORDS, Command, ParsedCommand, reads_arguments
 from handlers.core_commands import cmd_status as core_status
-from handlers.files import licence_check
+from handlers.registry import ENGINE, Router
 from handlers.render import field_label, local_time
 from handlers.reviews import tracking
 from handlers.reviews.kinds import KIND_BY_GATE, KINDS, WaitKind
@@ -54,6 +54,8 @@ REASON_STEPS: dict[str, str] = {kind: f"review_reason_{kind}" for kind in ("real
 (the bank transfer has no rejection answer: a failed one starts over)."""
 _REASON_KIND = {step: kind for kind, step in REASON_STEPS.items()}
 
+router = Router("reviews")
+
 
 # -- who may record results ----------------------------------------------------------------
 def is_admin(turn: Turn) -> bool:
@@ -72,6 +74,7 @@ def may_record(turn: Turn) -> bool:
     return not turn.services.admins or is_admin(turn)
 
 
+@router.choice_check
 def guard_answer(turn: Turn, step: flow.Step, key: str, value: Any) -> None:
     """An answer check: a result typed as the answer to a gate question is a recorded result
     too, so with admins configured only an admin may give it (``Invalid`` refuses it)."""
@@ -81,6 +84,7 @@ def guard_answer(turn: Turn, step: flow.Step, key: str, value: Any) -> None:
 
 
 # -- the answer hook -----------------------------------------------------------------------
+@router.answer_hook
 def on_answer(turn: Turn, step: flow.Step, key: str, value: Any) -> list[Reply]:
     """Start a wait when the team says a step was submitted; end it when they give the result;
     close it quietly when they take the submission back."""
@@ -100,8 +104,7 @@ def on_answer(turn: Turn, step: flow.Step, key: str, value: Any) -> list[Reply]:
         if tracking.already_recorded(turn.tx, case.id, spec.name, state) is None:
             if state == "rejected" and spec.name in REASON_STEPS:
                 # Announced once the reason is known (``confirm_reason``): the team needs it.
-                turn.tx.update_case(case.id, pending_confirm=REASON_STEPS[spec.name])
-                turn.case = turn.tx.case(case.id)
+                turn.set_pending(REASON_STEPS[spec.name])
                 return reason_question(turn)
             app_id = turn.values.get("app_id") if spec.name == "app" else None
             tracking.finish(turn.tx, case, spec.name, state, lang=turn.lang, app_id=app_id, **who)
@@ -112,6 +115,7 @@ def on_answer(turn: Turn, step: flow.Step, key: str, value: Any) -> list[Reply]:
 
 
 # -- a rejection's reason ------------------------------------------------------------------
+@router.resume(*REASON_STEPS.values())
 def reason_question(turn: Turn) -> list[Reply]:
     """Ask for the reason of the rejection just chosen as an answer."""
     step = turn.require_case().pending_confirm or ""
@@ -122,7 +126,7 @@ def reason_question(turn: Turn) -> list[Reply]:
 
 def answers_reason(turn: Turn, command: ParsedCommand | None) -> bool:
     """Any typed line but a command is the reason (``none`` too); a command or a click makes
-    the question lapse (``handlers.dialogue.Confirmation``)."""
+    the question lapse (``handlers.registry.Confirmation``)."""
     return command is None and turn.msg.action is None and turn.msg.file is None
 
 
@@ -132,6 +136,7 @@ def reason_lapses(turn: Turn) -> list[Reply]:
     return confirm_reason(turn, None, typed="")[:1]  # "recorded"; the flow's question follows
 
 
+@router.confirmation(*REASON_STEPS.values(), answers=answers_reason, lapse=reason_lapses)
 def confirm_reason(turn: Turn, command: ParsedCommand | None, *,
                    typed: str | None = None) -> list[Reply]:
     """The input after "what reason did Tencent give?": recorded with the rejection and put in
@@ -144,7 +149,7 @@ def confirm_reason(turn: Turn, command: ParsedCommand | None, *,
         reason = None if fold(typed) in _NO_REASON_WORDS else (_reason(typed) or None)
     except Invalid as problem:
         return [turn.error(problem.key, **problem.params), *reason_question(turn)]
-    turn.tx.update_case(case.id, pending_confirm=None)
+    turn.set_pending(None)
     if tracking.already_recorded(turn.tx, case.id, kind, "rejected") is None:
         tracking.finish(turn.tx, case, kind, "rejected", lang=turn.lang, reason=reason,
                         **turn.who())
@@ -194,6 +199,7 @@ def records_app_id(args: str) -> bool:
         and _VERDICT_WORDS.get(fold(words[1])) == "approved"
 
 
+@router.answer_shortcut
 def app_id_at_status(turn: Turn, step: flow.Step) -> list[Reply] | None:
     """An answer shortcut: the 32-character app ID pasted at "where are you with the app ID
     application?" is the approval it comes with (Tencent sends the app ID in the approval
@@ -215,6 +221,7 @@ def reads_review(args: str) -> bool:
     return len(words) >= 2 and fold(words[0]) in _KIND_WORDS and fold(words[1]) in _VERDICT_WORDS
 
 
+@router.command(Command.REVIEW)
 def cmd_review(turn: Turn, args: str) -> list[Reply]:
     """``review <transfer|realname|app> approved|rejected [reason or app ID]``."""
     words = args.split(maxsplit=2)
@@ -278,8 +285,10 @@ def _record(
 
 
 # -- status ---------------------------------------------------------------------------------
+@router.command(Command.STATUS)
 def cmd_status(turn: Turn, args: str) -> list[Reply]:
-    """``status``: the case, then its waits; ``status all``: every case, for admins."""
+    """``status``: the case, then its waits and what other features add (``Router.status_part``:
+    what the licence photo was read to say); ``status all``: every case, for admins."""
     if fold(args) in ALL_WORDS:
         if not turn.services.admins or not is_admin(turn):
             return [turn.error("reviews.err.status_all_admins", user=_named(turn))]
@@ -295,7 +304,7 @@ def cmd_status(turn: Turn, args: str) -> list[Reply]:
     replies = core_status(turn, args)
     lines = wait_lines(store.waits_for_case(turn.tx, turn.case.id), local_date(turn.clock_now),
                        turn.lang)
-    lines += licence_check.status_lines(turn)  # what the licence photo was read to say
+    lines += [line for part in ENGINE.status_parts for line in part(turn)]
     lines.append(turn.next_line())  # and what to do next, as ``help`` ends
     first = replies[0]
     return [first.model_copy(update={"text": "\n".join([first.text, *lines])}), *replies[1:]]

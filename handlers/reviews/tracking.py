@@ -4,7 +4,9 @@ Why these functions take a transaction and not a ``Turn``: a result is recorded 
 command and by answers to the gate questions (inside a turn), and also by a passing credential
 check, which runs after its turn has committed and opens its own transaction. All of them must
 write the wait's new state and its announcement together, so a result is never announced without
-being recorded, nor recorded without being announced.
+being recorded, nor recorded without being announced. The gate answer a result implies is
+written the one way every answer is (``Turn.store``), also from outside a turn
+(``handlers.registry.turn_for_case``).
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from handlers import flow
+from handlers.registry import leave_work, turn_for_case
 from handlers.reviews.kinds import KINDS
 from handlers.reviews.notices import result_replies, to_rows
 from handlers.reviews.workdays import DueDate, add_workdays, local_date
+from handlers.turn import Turn
 from storage import CaseRecord, StoreTransaction, outbox
 from storage import waits as store
 
@@ -100,14 +104,20 @@ def end_wait(
     reason: str | None = None,
     app_id: str | None = None,
     store_answer: bool = True,
+    turn: Turn | None = None,
 ) -> bool:
     """Record a result outside a turn (e.g. a passing credential check ends the ``app`` wait).
 
     Ends the open wait (or records one that starts and ends at once) and queues its
     announcement; with ``store_answer`` also stores the gate answer the result implies
-    (``app_status=approved``…) and refreshes the case's stored position, as a turn would.
-    Returns False, writing nothing, when the case is not active or this result is already the
-    latest one recorded. Call it inside a transaction of its own (``store.transaction()``).
+    (``app_status=approved``…) the one way every answer is stored (``Turn.store``: history,
+    dependants and stale answers cleared, the focus on the gate ended, every feature's hooks,
+    the stored position), as the person's own answer would. ``turn``: the caller's turn of the
+    case for a change made outside an input (``registry.turn_for_case``), whose leftover work
+    the caller writes; without one, one is opened here and its work written
+    (``registry.leave_work``). Returns False, writing nothing, when the case is not active or
+    this result is already the latest one recorded. Call it inside a transaction of its own
+    (``store.transaction()``).
     """
     case = tx.case(case_id)
     if case is None or case.state != "active":
@@ -123,27 +133,15 @@ def end_wait(
     finish(tx, case, kind, state, lang=case.lang, user_id=by, user_name=by_name or by, at=at,
            reason=reason, app_id=app_id)
     values = {key: a.value for key, a in answers.items()}
-    if not store_answer or flow.applicable_step_for_field(spec.gate, values) is None:
+    step = flow.applicable_step_for_field(spec.gate, values)
+    outside = turn or turn_for_case(tx, case_id, by=by, by_name=by_name or by, at=at)
+    if not store_answer or step is None or outside is None:
         return True
     if current is None or current.value != gate_value:
-        tx.put_answer(case_id, spec.gate, gate_value, kind="edit" if current else "answer",
-                      user_id=by, user_name=by_name or by, at=at)
-        values[spec.gate] = gate_value
-    _refresh_position(tx, case, values, at)
-    return True
-
-
-def _refresh_position(
-    tx: StoreTransaction, case: CaseRecord, values: dict[str, object], at: str
-) -> None:
-    """What ``Turn.save_position`` does at the end of a turn, for a change made outside one."""
-    focus = case.focus_step
-    if focus and focus in flow.STEPS_BY_NAME and flow.applies(flow.STEPS_BY_NAME[focus], values):
-        current: flow.Step | None = flow.STEPS_BY_NAME[focus]
+        # Recorded on evidence, not on a person's say: no choice check decides it.
+        outside.store(step, spec.gate, gate_value, checks=False)
     else:
-        current = flow.first_incomplete(values)
-    changes: dict[str, object] = {"current_step": current.name if current else None,
-                                  "updated_at": at}
-    if current is None and case.completed_at is None:
-        changes["completed_at"] = at
-    tx.update_case(case.id, **changes)
+        outside.save_position()
+    if turn is None:
+        leave_work(outside)
+    return True

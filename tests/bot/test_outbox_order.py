@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.scheduler import Route, Scheduler
 from handlers.shapes import Choice, Reply, reply_row
-from storage import waits
+from storage import outbox
 from tests.conftest import Chat, FakeClock
 
 
@@ -39,7 +39,7 @@ def queue(chat: Chat, conversation: str, texts: list[str], clock: FakeClock) -> 
         for i, text in enumerate(texts):
             reply = Reply(kind="question", text=text, step="s", choices=(Choice(value="1", label="one"),),
                           private=i == 0)
-            waits.add_message(tx, dedupe_key=f"reply:{conversation}:{text}", case_id=None,
+            outbox.add_message(tx, dedupe_key=f"reply:{conversation}:{text}", case_id=None,
                               wait_id=None, purpose="reply", conversation=conversation,
                               mention_user_id=None, mention_name=None, replies=[reply_row(reply)],
                               at=clock.now.astimezone(UTC).isoformat(timespec="seconds"),
@@ -64,7 +64,7 @@ def test_a_failed_reply_holds_back_the_rest_of_its_conversation_only(tmp_path: P
     scheduler.tick()
     assert len(platform.sent) == 4  # once each
     with chat.store.snapshot() as tx:
-        assert waits.replies_waiting(tx, "test:one") == 0
+        assert outbox.outbox_backlog(tx) == 0
         rows = tx.db.execute("SELECT attempts FROM outbox WHERE conversation = 'test:one'"
                              " ORDER BY id").fetchall()
     assert [attempts for (attempts,) in rows] == [2, 1, 1]  # held back, not counted as tries

@@ -17,6 +17,7 @@ import itertools
 import json
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -71,6 +72,8 @@ class FakeSlackApi:
         self.cut_after: dict[str, int] = {}
         """file id -> bytes the file host sends before it drops the connection."""
         self.chunked: set[str] = set()
+        self.stalls: dict[str, float] = {}
+        """file id -> seconds the file host holds the body after the headers (a slow host)."""
         self.failures: dict[str, str] = {}
         """method -> error code to answer once (``not_in_channel``...)."""
         self.limited = 0
@@ -88,6 +91,10 @@ class FakeSlackApi:
         self._gate.set()
         self.waiting: dict[str, int] = {}
         """method -> calls currently held."""
+        self.before_answering: dict[str, Callable[[Call], None]] = {}
+        """method -> called with each call (and the answer made for it) before that answer goes
+        back to the app: what happens while the app still waits for it (a person who answers
+        in a thread before the app has its root's ``ts``)."""
         self.app_token: str | None = None
         self.socket_url = ""
         """What ``apps.connections.open`` hands out, with ``app_token`` (Socket Mode)."""
@@ -98,12 +105,14 @@ class FakeSlackApi:
         return f"{self.base}/api/"
 
     def share_file(self, content: bytes, name: str, mimetype: str, *, size: int | None = None,
-                   cut_after: int | None = None, chunked: bool = False) -> dict[str, Any]:
+                   cut_after: int | None = None, chunked: bool = False,
+                   stall_s: float = 0.0) -> dict[str, Any]:
         """A file a person uploaded, as Slack describes it in a ``file_share`` message.
 
         ``size``: what the file object claims (default: the truth). ``cut_after``: the file
         host announces every byte (Content-Length) but closes the connection after this many,
-        as a dropped connection does. ``chunked``: sent without a Content-Length."""
+        as a dropped connection does. ``chunked``: sent without a Content-Length. ``stall_s``:
+        the host sends the headers, then holds the body this long (a slow or stalled host)."""
         file_id = f"F{next(self._ids):08d}"
         info = {"id": file_id, "name": name, "title": name, "mimetype": mimetype,
                 "size": len(content) if size is None else size,
@@ -114,6 +123,8 @@ class FakeSlackApi:
             self.cut_after[file_id] = cut_after
         if chunked:
             self.chunked.add(file_id)
+        if stall_s:
+            self.stalls[file_id] = stall_s
         return info
 
     def rate_limit(self, calls: int, *, retry_after: int = 1,
@@ -271,7 +282,7 @@ def _server(fake: FakeSlackApi) -> ThreadingHTTPServer:
             self.wfile.write(data)
 
         def _serve_file(self, content: bytes, mimetype: str, cut_after: int | None,
-                        chunked: bool) -> None:
+                        chunked: bool, stall_s: float = 0.0) -> None:
             """The way a file host sends a large file: the length first (or, ``chunked``, no
             length: HTTP chunked encoding), then the bytes in pieces as the network takes them
             (a reader that takes one read for the whole file gets the first pieces only); with
@@ -286,6 +297,9 @@ def _server(fake: FakeSlackApi) -> ThreadingHTTPServer:
             self.end_headers()
             end = len(content) if cut_after is None else cut_after
             try:
+                if stall_s:
+                    self.wfile.flush()
+                    time.sleep(stall_s)
                 for start in range(0, end, FILE_CHUNK_BYTES):
                     piece = content[start:min(start + FILE_CHUNK_BYTES, end)]
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
@@ -316,6 +330,9 @@ def _server(fake: FakeSlackApi) -> ThreadingHTTPServer:
                 self.wfile.write(data)
                 return
             answer = fake.api(method, params, self.headers.get("Authorization") or "")
+            meanwhile = fake.before_answering.get(method)
+            if meanwhile is not None:
+                meanwhile(Call(method, params, answer))
             self._reply(200, json.dumps(answer).encode(), "application/json; charset=utf-8")
 
         def do_POST(self) -> None:
@@ -348,7 +365,7 @@ def _server(fake: FakeSlackApi) -> ThreadingHTTPServer:
                 content, info = fake.shared[file_id]
                 fake._record(Call("download", {"file_id": file_id}))
                 self._serve_file(content, str(info["mimetype"]), fake.cut_after.get(file_id),
-                                 file_id in fake.chunked)
+                                 file_id in fake.chunked, fake.stalls.get(file_id, 0.0))
             else:
                 self._api(b"")
 

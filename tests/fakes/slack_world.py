@@ -57,6 +57,22 @@ class SlackWorld:
             c.method == method and c.params.get("channel") == channel for c in calls) >= count)
         return self.posts(channel, method)
 
+    def idle(self, channel: str, timeout_s: float = 30.0) -> None:
+        """Wait until the app has nothing left to do for ``channel``'s conversation: no job
+        unfinished (a shared file to fetch, a workbook to build) and no reply unsent. What a
+        listener leaves for after its acknowledgement is committed before it (issue 27), so
+        after an acknowledged request this is a barrier, not a guess."""
+        deadline = time.monotonic() + timeout_s
+        conversation = f"slack:{TEAM}:{channel}"
+        while self.rows(
+                "SELECT (SELECT count(*) FROM jobs WHERE conversation = ?"
+                " AND state IN ('pending', 'running'))"
+                " + (SELECT count(*) FROM outbox WHERE conversation = ?"
+                " AND state IN ('pending', 'sending'))", conversation, conversation)[0][0]:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{conversation} still has work after {timeout_s} s")
+            time.sleep(0.05)
+
     def settle(self, channel: str) -> list[Call]:
         """Every call for ``channel`` once the app has stopped posting there (two quiet reads
         of the fake's record, a bounded wait rather than a timing assertion)."""

@@ -90,6 +90,10 @@ class FakeWeComApi:
         self._tokens: set[str] = set()
         self._gate = threading.Event()
         self._gate.set()
+        self._stall_text: str | None = None
+        self._stall_gate = threading.Event()
+        self.stalled = 0
+        """``message/send`` calls that arrived and are stalled (:meth:`stall_sends`)."""
         self._changed = threading.Condition()
         fake = self
 
@@ -118,6 +122,7 @@ class FakeWeComApi:
 
     def __exit__(self, *exc: object) -> None:
         self._gate.set()
+        self._stall_gate.set()
         self._stop_dripping.set()
         self._server.shutdown()
         self._server.server_close()
@@ -156,6 +161,17 @@ class FakeWeComApi:
                 return False
             self.limited -= 1
             return True
+
+    def stall_sends(self, containing: str) -> None:
+        """From now on a ``message/send`` whose body holds ``containing`` waits, once it has
+        arrived, until :meth:`unstall`, and is then delivered whether or not the caller is still
+        there: how a test kills the bot between WeCom taking a message and the bot hearing so."""
+        self._stall_gate.clear()
+        self._stall_text = containing
+
+    def unstall(self) -> None:
+        self._stall_text = None
+        self._stall_gate.set()
 
     def hold(self) -> None:
         """Every call from now on waits (the fake is slow) until :meth:`release`."""
@@ -207,6 +223,12 @@ class FakeWeComApi:
             self._got.append((path, query.get("media_id", "")))
             self._changed.notify_all()
         self._gate.wait(timeout=60)
+        if path == "message/send" and body and self._stall_text is not None \
+                and self._stall_text in json.dumps(json.loads(body), ensure_ascii=False):
+            with self._changed:
+                self.stalled += 1
+                self._changed.notify_all()
+            self._stall_gate.wait(timeout=60)  # then delivered, as WeCom would
         payload: dict[str, Any] | None = None
         if body and not handler.headers.get("Content-Type", "").startswith("multipart/"):
             payload = json.loads(body)  # wechatpy posts JSON without a Content-Type

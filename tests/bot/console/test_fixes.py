@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from handlers.reviews import undelivered
-from storage import CaseStore
-from storage import outbox
+from storage import CaseStore, outbox
 from tests.conftest import run_console
 
 

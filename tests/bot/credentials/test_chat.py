@@ -172,7 +172,7 @@ def private(db: Path, cloud: FakeTencentCloud) -> Iterator[Room]:
 def test_check_in_a_shared_channel_says_how_to_do_it_privately(shared: Room) -> None:
     shared.send("start")
     outcome = shared.dialogue.process(shared.inbound("check"))
-    assert outcome.later == []
+    assert outcome.jobs == []
     how, ask = outcome.replies
     assert how.private and "/esign check" in how.text and "私聊" in how.text
     assert ask.kind == "credentials" and ask.private
@@ -220,8 +220,8 @@ def test_a_key_pair_in_a_private_chat_runs_the_check_after_the_commit(
     message = private.inbound(f"检查 {secret_id('SubNone')} {key}")
     outcome = private.dialogue.process(message)
     assert [r.text for r in outcome.replies] == [f"正在检查 AKID****{secret_id('SubNone')[-4:]}（正式环境），几秒钟后给出结果……"]
-    assert len(outcome.later) == 1 and cloud.calls == []  # nothing sent inside the turn
-    report = private.dialogue.run_later(outcome.later[0])[0].text
+    assert len(outcome.jobs) == 1 and cloud.calls == []  # nothing sent inside the turn
+    report = private.dialogue.run_job(outcome.jobs[0])[0][0].text
     assert "❌ 电子签权限：电子签拒绝了这个密钥（AuthFailure.UnauthorizedOperation）" in report
     assert "案例里记录的是用主账号的密钥" in report  # identity: a sub-account's key after all
     assert private.history() == history  # the message itself was not kept
@@ -231,7 +231,7 @@ def test_a_key_pair_in_a_private_chat_runs_the_check_after_the_commit(
     assert key not in caplog.text + report
     # the same event delivered again (a platform retry) does not run the check twice
     again = private.dialogue.process(message)
-    assert again.replies == [] and again.later == []
+    assert again.replies == [] and again.jobs == []
 
 
 def test_check_for_case_stores_the_result_for_the_case(private: Room,

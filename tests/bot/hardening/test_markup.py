@@ -61,6 +61,12 @@ def test_markup_typed_by_people_reaches_slack_escaped_and_the_bots_mention_stays
     for answer in ("2", "2", "2"):  # production, not verified, transfer submitted
         world.sender.message(answer, channel=channel, thread_ts=root, user=ALICE)
         world.settle(channel)
+    # U3's profile name is looked up after the acknowledgement of U3's first input (issue 27:
+    # no acknowledgement waits on users.info), so U3 says something first.
+    world.sender.message("status", channel=channel, thread_ts=root, user="U3")
+    world.api.wait_for(lambda calls: any(c.method == "users.info" and c.params.get("user") == "U3"
+                                         for c in calls))
+    world.settle(channel)
     # An answer echoed back, a name from a Slack profile, a reason in an announcement.
     world.sender.message(f"edit app_description {MARKUP}", channel=channel, thread_ts=root,
                          user="U3")

@@ -43,12 +43,24 @@ def test_slack_replies_held_back_by_a_rate_limit_arrive_in_order_once(tmp_path: 
         world.wait_posts(channel, 1)
         world.settle(channel)
         root = str(world.rows("SELECT thread_ts FROM slack_threads")[0][0])
-        # Every try of the live post is refused (the first and its SDK retries), and the first
-        # try from the outbox too (its retry after Retry-After goes through).
+        # Every try of the reply's post is refused (the first and the SDK's retries), and the
+        # runtime's first retry from the outbox too (its own SDK retry after Retry-After goes
+        # through).
         world.api.rate_limit(MAX_RETRIES + 2, retry_after=1)
         assert world.sender.message("1", channel=channel, thread_ts=root).status_code == 200
         assert world.sender.message("2", channel=channel, thread_ts=root).status_code == 200
-        until(lambda: world.rows("SELECT count(*) FROM outbox WHERE purpose = 'reply'")[0][0] > 0)
+
+        def refused() -> list[tuple[str, str | None]]:
+            return [(str(state), error) for state, error in world.rows(
+                "SELECT state, last_error FROM outbox WHERE purpose = 'reply' AND conversation = ?"
+                " ORDER BY id", f"slack:T1:{channel}")]
+        # The refused reply waits for its retry at the head of the conversation's queue (both
+        # turns' replies were committed with their turns, before Slack was acknowledged), and
+        # the next turn's replies wait behind it: nothing overtakes it.
+        until(lambda: any(error for _, error in refused()))
+        waiting = refused()[-2:]
+        assert [state for state, _ in waiting] == ["pending", "pending"], waiting
+        assert waiting[0][1] and not waiting[1][1]
 
         def delivered() -> bool:
             rows = world.rows("SELECT state FROM outbox WHERE purpose = 'reply'")

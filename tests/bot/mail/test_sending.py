@@ -299,10 +299,10 @@ def test_the_send_runs_after_the_commit(room: tuple[Room, SmtpServer], tmp_path:
     r.send("email")
     outcome = r.dialogue.process(r.inbound("确认"))
     assert [x.text for x in outcome.replies] == ["正在发送到 e-contract@tencent.com……"]
-    assert len(outcome.later) == 1
+    assert len(outcome.jobs) == 1
     assert server.inbox.messages == [] and sent_rows(tmp_path / "esignbot.db") == []
     assert r.pending() is None  # committed before any network I/O
-    replies = r.dialogue.run_later(outcome.later[0])
+    replies = r.dialogue.run_job(outcome.jobs[0])[0]
     assert "Message-ID" in replies[0].text and len(server.inbox.messages) == 1
     assert len(sent_rows(tmp_path / "esignbot.db")) == 1
 
@@ -346,14 +346,14 @@ def test_preview_and_send_build_their_files_after_the_turn_commits(
     outcome = r.dialogue.process(r.inbound("email"))
     assert outcome.replies == [] and witness.lock_free == []
     assert r.pending() is None  # the confirmation opens with its question (issue 26)
-    [preview] = r.dialogue.run_later(outcome.later[0])
+    [preview] = r.dialogue.run_job(outcome.jobs[0])[0]
     assert preview.kind == "question" and "KB" in preview.text
     assert r.pending() == "email_confirm"
     assert witness.lock_free == [True]
 
     outcome = r.dialogue.process(r.inbound("发送"))
     assert witness.lock_free == [True] and r.pending() is None
-    r.dialogue.run_later(outcome.later[0])
+    r.dialogue.run_job(outcome.jobs[0])
     assert witness.lock_free == [True, True] and len(server.inbox.messages) == 1
 
 

@@ -46,8 +46,10 @@ def posts_to(calls: list[Call], channel: str) -> list[Call]:
 
 
 def outbox(db: Path) -> list[tuple[str, str, str]]:
+    """The scheduler's notices in the outbox (the terminal's replies are there too, as sent)."""
     with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT purpose, conversation, state FROM outbox ORDER BY id").fetchall()
+        return conn.execute("SELECT purpose, conversation, state FROM outbox"
+                            " WHERE purpose != 'reply' ORDER BY id").fetchall()
 
 
 @pytest.fixture

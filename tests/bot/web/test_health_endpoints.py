@@ -135,7 +135,8 @@ def settled_posts(api: FakeSlackApi) -> int:
 def test_livez_writes_nothing_and_healthz_shows_no_process_id(tmp_path: Path) -> None:
     with slack_serve(tmp_path) as (served, _api, _sender):
         body = served.get("/healthz").json()
-        assert body["ok"] is True and set(body["checks"]) == {"database", "scheduler", "files"}
+        assert body["ok"] is True and set(body["checks"]) == {
+            "database", "scheduler", "delivery", "files"}
         # No process id anywhere: not the worker's, not the file-building child's.
         assert not names(body) & {"worker", "pid"}, body
         with sqlite3.connect(tmp_path / "esignbot.db") as conn:

@@ -270,6 +270,8 @@ def test_an_image_is_downloaded_and_kept_as_the_licence_after_the_callback_retur
         served.api.wait_for(lambda api: "media/get" in api.arrived)
         assert "media/get" not in served.api.paths()
         assert served.answers().get("license_image") is None
+        # The download was written down before the 200: a job, not work in memory (issue 27).
+        assert served.rows("SELECT kind, state FROM jobs") == [("wecom.image", "running")]
     served.api.wait_for(lambda api: any("已保存「多合一营业执照」" in t
                                         for t in api.texts_to("alice")))
     value, user = served.answers()["license_image"]
