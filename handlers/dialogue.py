@@ -55,6 +55,9 @@ TurnStatus = Literal["ok", "refused", "duplicate", "failed"]
 
 JOB_LEASE = timedelta(minutes=3)
 """How long the process that wrote a job holds it before another may run it (it died)."""
+CLAIM_LEASE = timedelta(seconds=60)
+"""How long a reply written already claimed is this process's to send (the runtime renews it
+every second while the send runs)."""
 
 
 @dataclass(slots=True)
@@ -73,6 +76,10 @@ class Outcome:
     message_id: int | None = None
     """The outbox row holding ``replies``; None when there are none, or when they could not be
     written (the database refuses writes): then they are sent directly (``stored`` False)."""
+    claimed: bool = False
+    """The row was written already claimed by this process, to be sent at once
+    (:attr:`Dialogue.sends_at_once`)."""
+    case_id: int | None = None
 
     @property
     def stored(self) -> bool:
@@ -116,6 +123,10 @@ class Dialogue:
         """Closures of :data:`handlers.jobs.HELD_IN_MEMORY` jobs, by job id (with their pid)."""
         self._held_lock = threading.Lock()
         self._owner: tuple[int, str] | None = None
+        self.sends_at_once: Callable[[str], bool] | None = None
+        """Set by a running delivery runtime: whether it sends this conversation's messages.
+        Then a reply nothing of its conversation waits before is written already claimed by
+        this process, and handed to the runtime to send at once (no claim of its own)."""
 
     @property
     def owner(self) -> str:
@@ -165,28 +176,43 @@ class Dialogue:
     def _commit(self, tx: StoreTransaction, turn: Turn, replies: list[Reply],
                 case_id: int | None) -> Outcome:
         """Write the turn's replies and jobs in its transaction: what leaves, leaves from here."""
-        msg, now = turn.msg, turn.clock_now
-        lease = _iso(now + JOB_LEASE)
+        msg = turn.msg
+        return self._queue(tx, conversation=msg.conversation, case_id=case_id,
+                           actor=msg.user_id, address=msg.address, lang=turn.lang,
+                           now=turn.clock_now, replies=replies, jobs=turn.jobs,
+                           held=turn.later, then=turn.then)
+
+    def _queue(self, tx: StoreTransaction, *, conversation: str, case_id: int | None,
+               actor: str | None, address: dict[str, Any] | None, lang: str, now: datetime,
+               replies: list[Reply], jobs: Sequence[tuple[str, dict[str, Any]]] = (),
+               held: Sequence[tuple[Later, str]] = (), then: Sequence[Reply] = ()) -> Outcome:
+        """Jobs (``then`` follows the last one's replies) and replies, in ``tx``."""
+        at = _iso(now)
         work: list[tuple[str, dict[str, Any], Later | None]] = [
-            (kind, payload, None) for kind, payload in turn.jobs]
-        work += [(HELD_IN_MEMORY, {"what": what}, later) for later, what in turn.later]
-        jobs = []
+            (kind, payload, None) for kind, payload in jobs]
+        work += [(HELD_IN_MEMORY, {"what": what}, later) for later, what in held]
+        written = []
         for index, (kind, payload, later) in enumerate(work):
-            if turn.then and index == len(work) - 1:
-                payload = {**payload, "then": reply_rows(turn.then)}
-            job = add_job(tx, kind=kind, lang=turn.lang, payload=payload, at=turn.now,
-                          owner=self.owner, lease_until=lease, conversation=msg.conversation,
-                          case_id=case_id, actor=msg.user_id, address=msg.address)
+            if then and index == len(work) - 1:
+                payload = {**payload, "then": reply_rows(list(then))}
+            job = add_job(tx, kind=kind, lang=lang, payload=payload, at=at, owner=self.owner,
+                          lease_until=_iso(now + JOB_LEASE), conversation=conversation,
+                          case_id=case_id, actor=actor, address=address)
             if later is not None:
                 with self._held_lock:
                     self._held[job.id] = (os.getpid(), later)
-            jobs.append(job)
-        if turn.then and not work:
-            replies = [*replies, *turn.then]
-        message_id = outbox.add_replies(
-            tx, conversation=msg.conversation, case_id=case_id, actor=msg.user_id,
-            address=msg.address, replies=reply_rows(replies), at=turn.now) if replies else None
-        return Outcome(replies, jobs, lang=turn.lang, message_id=message_id)
+            written.append(job)
+        if then and not work:
+            replies = [*replies, *then]
+        if not replies:
+            return Outcome(replies, written, lang=lang, case_id=case_id)
+        at_once = self.sends_at_once is not None and self.sends_at_once(conversation)
+        queued = outbox.add_replies(
+            tx, conversation=conversation, case_id=case_id, actor=actor, address=address,
+            replies=reply_rows(replies), at=at, claim_for=self.owner if at_once else None,
+            lease_until=_iso(now + CLAIM_LEASE))
+        return Outcome(replies, written, lang=lang, message_id=queued.id,
+                       claimed=queued.claimed, case_id=case_id)
 
     def tell(self, inbound: Inbound, replies: list[Reply], *,
              jobs: Sequence[tuple[str, dict[str, Any]]] = (),
@@ -205,26 +231,11 @@ class Dialogue:
                 if case_id is None:
                     case = tx.active_case(inbound.conversation)
                     case_id = case.id if case is not None else None
-                lang = self._lang(tx, inbound)
-                lease = _iso(now + JOB_LEASE)
-                work: list[tuple[str, dict[str, Any], Later | None]] = [
-                    (kind, payload, None) for kind, payload in jobs]
-                work += [(HELD_IN_MEMORY, {"what": what}, later) for later, what in held]
-                written = []
-                for kind, payload, later in work:
-                    job = add_job(tx, kind=kind, lang=lang, payload=payload, at=_iso(now),
-                                  owner=self.owner, lease_until=lease,
-                                  conversation=inbound.conversation, case_id=case_id,
-                                  actor=inbound.user_id, address=inbound.address)
-                    if later is not None:
-                        with self._held_lock:
-                            self._held[job.id] = (os.getpid(), later)
-                    written.append(job)
-                message_id = outbox.add_replies(
+                outcome = self._queue(
                     tx, conversation=inbound.conversation, case_id=case_id,
                     actor=inbound.user_id, address=inbound.address,
-                    replies=reply_rows(replies), at=_iso(now)) if replies else None
-                outcome = Outcome(list(replies), written, lang=lang, message_id=message_id)
+                    lang=self._lang(tx, inbound), now=now, replies=list(replies), jobs=jobs,
+                    held=held)
         except Exception as problem:
             log.warning("could not queue what was said in %s (%s): sent directly",
                         inbound.conversation, type(problem).__name__)
@@ -247,14 +258,15 @@ class Dialogue:
         apology = [self._apology(inbound.lang)]
         try:
             with self.store.transaction() as tx:
-                message_id = outbox.add_replies(
+                outcome = self._queue(
                     tx, conversation=inbound.conversation, case_id=None, actor=inbound.user_id,
-                    address=inbound.address, replies=reply_rows(apology),
-                    at=_iso(datetime.now(UTC)))
+                    address=inbound.address, lang=inbound.lang or self.default_lang,
+                    now=datetime.now(UTC), replies=apology)
         except Exception as problem:
             log.warning("apology not queued (%s): sent directly", type(problem).__name__)
-            message_id = None
-        return Outcome(apology, status="failed", message_id=message_id)
+            outcome = Outcome(apology)
+        outcome.status = "failed"
+        return outcome
 
     def _read_only(self, inbound: Inbound) -> Outcome | None:
         """A command that only reads (:data:`READ_ONLY`), answered from a snapshot after its
@@ -277,9 +289,14 @@ class Dialogue:
             return None
 
     def run_job(self, job: JobRecord) -> tuple[list[Reply], int | None]:
+        """Run one job: (its replies, the outbox row holding them); see :meth:`finish_job`."""
+        done = self.finish_job(job)
+        return done.replies, done.message_id
+
+    def finish_job(self, job: JobRecord) -> Outcome:
         """Run one job and, in one transaction, mark it done and queue its replies (with the
         replies that were to follow it, ``then``); a failure becomes an apology, never a
-        traceback. ([], None) when another process holds the job now (its run announces it)."""
+        traceback. No replies when another process holds the job now (its run announces it)."""
         with self._held_lock:
             held = self._held.pop(job.id, None)
         error = None
@@ -296,13 +313,12 @@ class Dialogue:
             log.exception("job %s (%s) failed", job.id, job.kind)
             replies, error = [self._apology(job.lang)], type(problem).__name__
         with self.store.transaction() as tx:
-            now = _iso(datetime.now(UTC))  # bookkeeping: when it really finished
-            if not finish_job(tx, job.id, owner=self.owner, at=now, error=error):
-                return [], None
-            message_id = outbox.add_replies(
-                tx, conversation=job.conversation, case_id=job.case_id, actor=job.actor,
-                address=job.address, replies=reply_rows(replies), at=now) if replies else None
-        return replies, message_id
+            now = datetime.now(UTC)  # bookkeeping: when it really finished
+            if not finish_job(tx, job.id, owner=self.owner, at=_iso(now), error=error):
+                return Outcome([])
+            return self._queue(tx, conversation=job.conversation, case_id=job.case_id,
+                               actor=job.actor, address=job.address, lang=job.lang, now=now,
+                               replies=replies)
 
     def handle(self, inbound: Inbound) -> list[Reply]:
         """Process an input, run its jobs inline, and hand back everything they said (the

@@ -91,6 +91,14 @@ def add_message(
     return cursor.rowcount == 1
 
 
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A message written: its id, and whether it was written already claimed (``claimed``)."""
+
+    id: int
+    claimed: bool
+
+
 def add_replies(
     tx: StoreTransaction,
     *,
@@ -100,17 +108,30 @@ def add_replies(
     address: dict[str, Any] | None,
     replies: list[dict[str, Any]],
     at: str,
-) -> int:
-    """Queue the replies of one turn (or of one piece of its slow work) as one message; its id."""
+    claim_for: str | None = None,
+    lease_until: str | None = None,
+) -> Queued:
+    """Queue the replies of one turn (or of one piece of its slow work) as one message.
+
+    ``claim_for``: the process that will send it right away. When nothing of the conversation
+    waits before it, the message is written already claimed by that process (it is the head,
+    and its claim is taken in the transaction that commits it, a few milliseconds before the
+    send, instead of in a transaction of its own); otherwise it queues like any other."""
+    claimed = claim_for is not None and tx.db.execute(
+        f"SELECT 1 FROM outbox WHERE conversation = ? AND state IN {UNSENT} LIMIT 1",
+        [conversation]).fetchone() is None
     cursor = tx.db.execute(
         "INSERT INTO outbox (dedupe_key, case_id, purpose, conversation, replies, created_at,"
-        " next_attempt_at, actor, address) VALUES (?, ?, 'reply', ?, ?, ?, ?, ?, ?)",
+        " next_attempt_at, actor, address, state, attempts, claimed_by, claimed_until)"
+        " VALUES (?, ?, 'reply', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [f"reply:{uuid.uuid4().hex}", case_id, conversation,
          json.dumps(replies, ensure_ascii=False), at, at, actor,
-         json.dumps(address, ensure_ascii=False) if address else None],
+         json.dumps(address, ensure_ascii=False) if address else None,
+         "sending" if claimed else "pending", 1 if claimed else 0,
+         claim_for if claimed else None, lease_until if claimed else None],
     )
     assert cursor.lastrowid is not None
-    return int(cursor.lastrowid)
+    return Queued(int(cursor.lastrowid), claimed)
 
 
 def skip_stale_reminders(tx: StoreTransaction) -> int:
@@ -234,7 +255,7 @@ def mark_sent_inline(tx: StoreTransaction, message_ids: Sequence[int], *, at: st
     """Messages a terminal printed itself, synchronously, as its turn ended."""
     for message_id in message_ids:
         tx.db.execute(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, replies = '[]', claimed_by = 'inline'"
+            "UPDATE outbox SET state = 'sent', sent_at = ?, replies = '[]'"
             " WHERE id = ? AND state = 'pending'", [at, message_id])
 
 

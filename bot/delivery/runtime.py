@@ -31,7 +31,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.delivery.transport import NotNow, Parcel, Transport, owns
 from handlers.reviews import undelivered
-from handlers.shapes import Inbound, Reply, from_rows, reply_rows
+from handlers.shapes import Inbound, from_rows
 from storage import CaseStore, outbox
 from storage import jobs as job_store
 
@@ -78,6 +78,15 @@ def _alive(pid: int) -> bool:
 def retry_delay(attempts: int) -> float:
     """Seconds before the next attempt after ``attempts`` failed ones: 5 s, doubling, 30 min."""
     return float(min(FIRST_RETRY_S * 2 ** max(attempts - 1, 0), LAST_RETRY_S))
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """A message this process holds: what to post, and how far it got before."""
+
+    parcel: Parcel
+    attempts: int = 1
+    progress: int = 0
 
 
 @dataclass(slots=True)
@@ -180,6 +189,7 @@ class DeliveryRuntime:
                             for kind, threads in self._lanes.items()}
         if self.dialogue is not None and self.observe not in self.dialogue.observers:
             self.dialogue.observers.append(self.observe)
+            self.dialogue.sends_at_once = self._sends_at_once
         self._thread = threading.Thread(target=self._run, name="esignbot-delivery", daemon=True)
         self._beat = threading.Thread(target=self._renew_leases, name="esignbot-leases",
                                       daemon=True)
@@ -192,6 +202,7 @@ class DeliveryRuntime:
         self._wake.set()
         if self.dialogue is not None and self.observe in self.dialogue.observers:
             self.dialogue.observers.remove(self.observe)
+            self.dialogue.sends_at_once = None
         for thread in (self._thread, self._beat):
             if thread is not None:
                 thread.join(timeout_s)
@@ -200,33 +211,40 @@ class DeliveryRuntime:
                 pool.shutdown(wait=True, cancel_futures=False)
         self._thread = self._beat = None
 
+    def _sends_at_once(self, conversation: str) -> bool:
+        """Whether a reply of ``conversation`` may be written claimed by this process: it
+        serves the conversation and is running (``Dialogue.sends_at_once``)."""
+        return not self._stop.is_set() and self._transport(conversation) is not None
+
     def wake(self) -> None:
         """Something was committed: look now rather than at the next poll (thread-safe)."""
         self._wake.set()
 
-    def queue(self, conversation: str, replies: Sequence[Reply], *, actor: str | None,
-              address: dict[str, Any] | None = None, case_id: int | None = None) -> None:
-        """An adapter's own sentences about an input (a key pasted in a channel, a file that
-        could not be read): queued like any reply, after what is already queued."""
-        if not replies:
-            return
-        with self.store.transaction() as tx:
-            outbox.add_replies(tx, conversation=conversation, case_id=case_id, actor=actor,
-                               address=address, replies=reply_rows(list(replies)),
-                               at=_iso(self.clock()))
-        self.wake()
-
     def observe(self, inbound: Inbound, outcome: Outcome) -> None:
         """A turn committed (a Dialogue observer): start its jobs, send its replies."""
-        workers = self._workers
-        if workers is not None and not self._stop.is_set():
-            for job in outcome.jobs:
-                self._submit_job(job)
-            if outcome.replies and not outcome.stored and self._senders is not None:
-                parcel = Parcel(inbound.conversation, list(outcome.replies), "reply",
-                                inbound.user_id, inbound.address or {}, None, None)
-                self._senders.submit(self._send_unstored, parcel)
-        self.wake()
+        if self._workers is None or self._senders is None or self._stop.is_set():
+            return
+        for job in outcome.jobs:
+            self._submit_job(job)
+        if outcome.replies and not outcome.stored:
+            parcel = Parcel(inbound.conversation, list(outcome.replies), "reply",
+                            inbound.user_id, inbound.address or {}, None, None)
+            self._senders.submit(self._send_unstored, parcel)
+        elif outcome.claimed:
+            self._send_at_once(outcome, inbound.conversation, inbound.user_id, inbound.address)
+        elif outcome.message_id is not None:
+            self.wake()
+
+    def _send_at_once(self, outcome: Outcome, conversation: str, actor: str | None,
+                      address: dict[str, Any] | None) -> None:
+        """A reply written already claimed by this process (the head of its queue): sent now
+        from memory, then its conversation drained as usual."""
+        assert outcome.message_id is not None and self._senders is not None
+        claim = _Claim(Parcel(conversation, list(outcome.replies), "reply", actor,
+                              address or {}, outcome.case_id, outcome.message_id))
+        with self._lock:
+            self._sending.add(outcome.message_id)
+        self._senders.submit(self._drain_task, conversation, claim)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -265,12 +283,22 @@ class DeliveryRuntime:
             self._active.add(conversation)
         self._senders.submit(self._drain_task, conversation)
 
-    def _drain_task(self, conversation: str) -> None:
+    def _drain_task(self, conversation: str, claimed: _Claim | None = None) -> None:
+        """Drain one conversation (``claimed``: its head, already claimed, sent first). A
+        drain of it already running here (``_active``) is told to look once more instead."""
+        if claimed is not None:
+            with self._lock:
+                running = conversation in self._active
+                self._active.add(conversation)
+            if running:  # that drain sends ours once it reaches it; it is ours: send it now
+                self._drain(conversation, DeliveryReport(), claimed)
+                return
         while True:
             try:
-                self._drain(conversation, DeliveryReport())
+                self._drain(conversation, DeliveryReport(), claimed)
             except Exception:
                 log.exception("delivering to %s failed", conversation)
+            claimed = None
             with self._lock:
                 if conversation in self._again and not self._stop.is_set():
                     self._again.discard(conversation)
@@ -293,34 +321,39 @@ class DeliveryRuntime:
         return report
 
     # -- one conversation ---------------------------------------------------------------------
-    def _drain(self, conversation: str, report: DeliveryReport) -> None:
-        """Claim the head, send it; mark it sent and claim the next in one transaction."""
+    def _drain(self, conversation: str, report: DeliveryReport,
+               claimed: _Claim | None = None) -> None:
+        """Send the claimed head; mark it sent and claim the next in one transaction."""
         transport = self._transport(conversation)
         if transport is None:
             return
         sent: int | None = None
         while True:
-            now = self.clock()
-            with self.store.transaction(durable=False) as tx:
-                if sent is not None:
-                    outbox.mark_sent(tx, sent, owner=self.owner, at=_iso(now))
-                    with self._lock:
-                        self._sending.discard(sent)
-                    report.delivered += 1
-                    sent = None
-                record = outbox.claim_head(tx, conversation, owner=self.owner, now=_iso(now),
-                                           lease_until=_iso(now + self.lease),
-                                           recipient=self.recipient)
-            if record is None:
-                return
-            with self._lock:
-                self._sending.add(record.id)
-            if not self._send(record, transport):
+            if claimed is None:
+                now = self.clock()
+                with self.store.transaction(durable=False) as tx:
+                    if sent is not None:
+                        outbox.mark_sent(tx, sent, owner=self.owner, at=_iso(now))
+                        report.delivered += 1
+                    record = outbox.claim_head(tx, conversation, owner=self.owner,
+                                               now=_iso(now), lease_until=_iso(now + self.lease),
+                                               recipient=self.recipient)
                 with self._lock:
-                    self._sending.discard(record.id)
+                    self._sending.discard(sent or 0)
+                    if record is not None:
+                        self._sending.add(record.id)
+                if record is None:
+                    return
+                claimed = _Claim(self._parcel(record, transport), record.attempts,
+                                 record.progress)
+            message_id = claimed.parcel.message_id
+            assert message_id is not None
+            if not self._send(claimed, transport):
+                with self._lock:
+                    self._sending.discard(message_id)
                 report.failed += 1
                 return
-            sent = record.id
+            sent, claimed = message_id, None
 
     def _parcel(self, record: outbox.OutboxRecord, transport: Transport) -> Parcel:
         replies = from_rows(record.replies)[record.progress:]
@@ -330,21 +363,21 @@ class DeliveryRuntime:
         return Parcel(record.conversation, replies, record.purpose, record.actor,
                       record.address or {}, record.case_id, record.id)
 
-    def _send(self, record: outbox.OutboxRecord, transport: Transport) -> bool:
+    def _send(self, claimed: _Claim, transport: Transport) -> bool:
+        parcel = claimed.parcel
         try:
-            parcel = self._parcel(record, transport)
             if parcel.replies:
                 self._call(transport, parcel)
         except NotNow as refused:
-            log.warning("%s did not take message %s for now: %s", record.conversation,
-                        record.id, refused.reason)
-            self._give_back(record, refused.reason, record.progress + refused.sent)
+            log.warning("%s did not take message %s for now: %s", parcel.conversation,
+                        parcel.message_id, refused.reason)
+            self._give_back(claimed, refused.reason, claimed.progress + refused.sent)
             return False
         except Exception as problem:
             # The reason by type only: a platform error may quote what we tried to send.
-            log.warning("delivering message %s to %s failed: %s", record.id,
-                        record.conversation, type(problem).__name__)
-            self._give_back(record, type(problem).__name__, None)
+            log.warning("delivering message %s to %s failed: %s", parcel.message_id,
+                        parcel.conversation, type(problem).__name__)
+            self._give_back(claimed, type(problem).__name__, None)
             return False
         return True
 
@@ -377,25 +410,28 @@ class DeliveryRuntime:
             log.warning("replies for %s (not stored) not sent: %s", parcel.conversation,
                         type(problem).__name__)
 
-    def _give_back(self, record: outbox.OutboxRecord, error: str, progress: int | None) -> None:
+    def _give_back(self, claimed: _Claim, error: str, progress: int | None) -> None:
+        parcel = claimed.parcel
+        assert parcel.message_id is not None
         now = self.clock()
         retry_at = None
-        if record.attempts < self.max_attempts:
-            retry_at = _iso(now + timedelta(seconds=retry_delay(record.attempts)))
+        if claimed.attempts < self.max_attempts:
+            retry_at = _iso(now + timedelta(seconds=retry_delay(claimed.attempts)))
         with self.store.transaction(durable=False) as tx:
-            marked = outbox.mark_failed(tx, record.id, owner=self.owner, error=error,
+            marked = outbox.mark_failed(tx, parcel.message_id, owner=self.owner, error=error,
                                         retry_at=retry_at, progress=progress)
             told = [] if retry_at or not marked else undelivered.tell_admins(
-                tx, message_id=record.id, conversation=record.conversation,
-                case_id=record.case_id, attempts=record.attempts, error=error,
+                tx, message_id=parcel.message_id, conversation=parcel.conversation,
+                case_id=parcel.case_id, attempts=claimed.attempts, error=error,
                 admins=self.admins, at=_iso(now))
         if retry_at or not marked:
             return
         # Once: only the process whose claim marked it failed gets here. Ids only: the text
         # may hold personal data.
         log.error("gave up on message %s for %s (case %s) after %d attempts (%s); admins told "
-                  "in %s", record.id, record.conversation, record.case_id, record.attempts,
-                  error, told or "no conversation (set ESIGNBOT_ADMINS and start a case there)")
+                  "in %s", parcel.message_id, parcel.conversation, parcel.case_id,
+                  claimed.attempts, error,
+                  told or "no conversation (set ESIGNBOT_ADMINS and start a case there)")
         if self.on_give_up is not None:
             self.on_give_up()
 
@@ -414,7 +450,11 @@ class DeliveryRuntime:
     def _run_job(self, job: JobRecord) -> None:
         assert self.dialogue is not None
         try:
-            self.dialogue.run_job(job)
+            done = self.dialogue.finish_job(job)
+            if done.claimed:
+                self._send_at_once(done, job.conversation, job.actor, job.address)
+            elif done.message_id is not None:
+                self.wake()
         except Exception:
             log.exception("job %s could not be finished; it runs again after its lease", job.id)
         finally:

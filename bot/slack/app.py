@@ -112,6 +112,8 @@ _ANSWER_SUBTYPES = {None, "file_share", "thread_broadcast"}
 _NAME_TIMEOUT_S = 5.0
 _DOWNLOAD_TIMEOUT_S = 20.0
 _FILE_JOB_TIMEOUT_S = 120.0
+_DOWNLOAD_THREADS = 8
+"""Shared files downloading (or replies waiting for their thread's record) at once."""
 """The longest a file job waits for its download on the event loop (a backstop: the download
 has its own limits, ``_DOWNLOAD_TIMEOUT_S`` and ``bot.uploads``)."""
 _SHUTDOWN_GRACE_S = 30.0
@@ -254,6 +256,9 @@ class SlackPlatform:
         """The bot's own user id (``auth.test``), to know a message that @mentions it."""
         dialogue.job_runners[FILE_JOB] = self._file_job
         dialogue.job_runners[MESSAGE_JOB] = self._message_job
+        self.job_lanes = {FILE_JOB: _DOWNLOAD_THREADS, MESSAGE_JOB: _DOWNLOAD_THREADS}
+        """Threads of their own in the delivery runtime: downloads and the thread wait each
+        hold a thread for seconds, and must not hold up workbook builds or key checks."""
         self._register()
 
     # -- Platform ----------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from prometheus_client.registry import Collector
 from handlers.dialogue import Outcome
 from handlers.reviews.workdays import local_date
 from handlers.shapes import Inbound
-from storage import CaseStore, outbox
+from storage import CaseStore, jobs, outbox
 from storage import waits as store
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -95,10 +95,14 @@ class _StoredGauges(Collector):
     def collect(self) -> Iterator[Metric]:
         with self.store.snapshot() as tx:
             backlog = outbox.outbox_backlog(tx)
+            unfinished = jobs.unfinished_jobs(tx)
             waits = store.open_waits_due(tx, self.today())
         yield GaugeMetricFamily("esignbot_outbox_backlog",
                                 "Outbox messages not delivered yet and still to be tried.",
                                 value=backlog)
+        yield GaugeMetricFamily("esignbot_jobs_unfinished",
+                                "Slow work left by turns (files, photos, email) not finished yet.",
+                                value=unfinished)
         open_ = GaugeMetricFamily("esignbot_waits_open", "Open waits at Tencent, active cases.",
                                   labels=["kind"])
         due = GaugeMetricFamily("esignbot_waits_due",

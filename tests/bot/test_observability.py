@@ -302,6 +302,7 @@ def test_metrics_count_the_turns_and_acknowledgements_and_read_the_backlog(
     assert sample(page, "esignbot_ack_seconds_bucket", platform="wecom", le="+Inf") == 8
     assert 0 < sample(page, "esignbot_ack_seconds_sum", platform="wecom") < 8 * 5
     assert sample(page, "esignbot_outbox_backlog") == 1  # the terminal's result, still queued
+    assert sample(page, "esignbot_jobs_unfinished") == 0
     assert sample(page, "esignbot_waits_open", kind="transfer") == 1  # the WeCom case's
     assert sample(page, "esignbot_waits_due", kind="transfer") == 0
     assert sample(page, "esignbot_outbox_given_up_total") == 0
