@@ -466,6 +466,14 @@ class CaseStore:
                 raise
 
     @contextmanager
+    def reading(self) -> Iterator[StoreTransaction]:
+        """Reads outside any transaction: each statement is its own consistent read. For
+        look-ups of one statement on a hot path (where an outbox row goes), which need no
+        BEGIN and ROLLBACK around them; a read of several statements that must agree uses
+        :meth:`snapshot`."""
+        yield StoreTransaction(self._database(), self.sealer)
+
+    @contextmanager
     def snapshot(self) -> Iterator[StoreTransaction]:
         """A consistent read without the write lock: in WAL mode readers never wait for a
         writer, so adapters that only look a case up (which thread is it in?) do not queue

@@ -30,6 +30,13 @@ def thread_of(tx: StoreTransaction, case_id: int) -> str | None:
     return None if row is None else str(row[0])
 
 
+def case_and_thread(tx: StoreTransaction, case_id: int) -> tuple[str, str | None] | None:
+    """(language, thread) of a case, in one statement; None when there is no such case."""
+    row = tx.db.execute("SELECT c.lang, t.thread_ts FROM cases c LEFT JOIN slack_threads t"
+                        " ON t.case_id = c.id WHERE c.id = ?", [case_id]).fetchone()
+    return None if row is None else (str(row[0]), None if row[1] is None else str(row[1]))
+
+
 def claim_thread(tx: StoreTransaction, case_id: int, channel_id: str, thread_ts: str, at: str) -> str:
     """Record ``thread_ts`` as the case's thread unless it has one; returns the case's thread."""
     tx.db.execute(

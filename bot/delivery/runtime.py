@@ -32,7 +32,7 @@ import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from inspect import isawaitable
@@ -73,6 +73,10 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+async def _within(posting: Awaitable[None], timeout_s: float) -> None:
+    await asyncio.wait_for(posting, timeout_s)
 
 
 def retry_delay(attempts: int) -> float:
@@ -135,13 +139,22 @@ class DeliveryRuntime:
         self._lock = threading.Lock()
         self._active: set[str] = set()
         self._again: set[str] = set()
-        self._sending: set[int] = set()
+        self._sending: dict[int, str] = {}
+        """Messages this process holds now (renewed every second), by id: their conversation."""
         self._running_jobs: set[int] = set()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._beat: threading.Thread | None = None
         self._senders: ThreadPoolExecutor | None = None
+        self._bookkeeping: ThreadPoolExecutor | None = None
+        """The thread that marks what was posted on the loop and takes the next message: the
+        dialogue's writer thread (``Dialogue.writer``), or one of its own."""
+        self._in_flight = 0
+        """Postings running on the loop, not yet marked (``stop`` waits for them)."""
+        self._ended: list[tuple[_Claim, BaseException | None]] = []
+        """Postings that ended, for the next bookkeeping pass (``_flush``)."""
+        self._flushing = False
         self._workers: ThreadPoolExecutor | None = None
         self._lanes: dict[str, int] = {}
         """Job kinds that run in threads of their own, and how many (a transport's
@@ -184,6 +197,8 @@ class DeliveryRuntime:
             return
         self._stop.clear()
         self._senders = ThreadPoolExecutor(self.concurrency, thread_name_prefix="esignbot-send")
+        self._bookkeeping = (self.dialogue.writer if self.dialogue is not None
+                             else ThreadPoolExecutor(1, thread_name_prefix="esignbot-outbox"))
         self._workers = ThreadPoolExecutor(self._job_threads, thread_name_prefix="esignbot-job")
         self._lane_pools = {kind: ThreadPoolExecutor(threads, thread_name_prefix=f"esignbot-{kind}")
                             for kind, threads in self._lanes.items()}
@@ -206,7 +221,15 @@ class DeliveryRuntime:
         for thread in (self._thread, self._beat):
             if thread is not None:
                 thread.join(timeout_s)
-        for pool in (*self._lane_pools.values(), self._workers, self._senders):
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._in_flight <= 0:
+                    break
+            time.sleep(0.02)  # postings on the loop finishing, then their bookkeeping
+        own_bookkeeping = self.dialogue is None or self._bookkeeping is not self.dialogue.writer
+        for pool in (*self._lane_pools.values(), self._workers, self._senders,
+                     self._bookkeeping if own_bookkeeping else None):
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=False)
         self._thread = self._beat = None
@@ -232,19 +255,116 @@ class DeliveryRuntime:
             self._senders.submit(self._send_unstored, parcel)
         elif outcome.claimed:
             self._send_at_once(outcome, inbound.conversation, inbound.user_id, inbound.address)
-        elif outcome.message_id is not None:
+        elif outcome.message_id is not None and not self._holds(inbound.conversation):
+            # Queued behind another: when this process is sending that one, it takes this next
+            # in the transaction that marks that one sent, so there is nothing to look for.
             self.wake()
+
+    def _holds(self, conversation: str) -> bool:
+        """Whether this process is sending a message of ``conversation`` now."""
+        with self._lock:
+            return conversation in self._sending.values()
 
     def _send_at_once(self, outcome: Outcome, conversation: str, actor: str | None,
                       address: dict[str, Any] | None) -> None:
         """A reply written already claimed by this process (the head of its queue): sent now
         from memory, then its conversation drained as usual."""
-        assert outcome.message_id is not None and self._senders is not None
+        assert outcome.message_id is not None
         claim = _Claim(Parcel(conversation, list(outcome.replies), "reply", actor,
                               address or {}, outcome.case_id, outcome.message_id))
         with self._lock:
-            self._sending.add(outcome.message_id)
-        self._senders.submit(self._drain_task, conversation, claim)
+            self._sending[outcome.message_id] = conversation
+        self._dispatch(claim)
+
+    def _dispatch(self, claim: _Claim) -> None:
+        """Send a claimed message: on the event loop for a transport that posts there (no
+        sender thread waits on it), else in a sender thread."""
+        transport = self._transport(claim.parcel.conversation)
+        if transport is not None and getattr(transport, "posts_on_loop", False) \
+                and self._loop is not None and self._bookkeeping is not None:
+            self._post_on_loop(claim, transport)
+        elif self._senders is not None:
+            self._senders.submit(self._drain_task, claim.parcel.conversation, claim)
+
+    def _post_on_loop(self, claim: _Claim, transport: Transport) -> None:
+        """Prepare the posting here (never on the loop: a transport may read the database to
+        know where it goes), run it on the loop, and hand what happened to the bookkeeping
+        thread, which marks it sent and takes the conversation's next message.
+
+        Why not a sender thread waiting on the loop, as the general path does: measured under
+        load, the threads handing each message to the loop and back (and each opening its own
+        SQLite connection, whose cache every turn's commit invalidates) cost more CPU per turn
+        than the posting itself."""
+        assert self._loop is not None
+        with self._lock:
+            self._in_flight += 1
+        try:
+            posting = transport.deliver(claim.parcel) if claim.parcel.replies else None
+        except Exception as problem:
+            self._posted(claim, problem)
+            return
+        if posting is None or not isawaitable(posting):
+            self._posted(claim, None)
+            return
+        future = asyncio.run_coroutine_threadsafe(
+            _within(posting, self.send_timeout_s), self._loop)
+
+        def done(finished: Future[None]) -> None:
+            self._posted(claim, TimeoutError("cancelled") if finished.cancelled()
+                         else finished.exception())
+
+        future.add_done_callback(done)
+
+    def _posted(self, claim: _Claim, problem: BaseException | None) -> None:
+        """A posting ended (``problem`` None: sent): noted for the bookkeeping thread, which
+        handles every posting that ended meanwhile in one transaction (under load, marks
+        queue behind the turns on the writer thread and go in batches)."""
+        assert self._bookkeeping is not None
+        with self._lock:
+            self._ended.append((claim, problem))
+            if self._flushing:
+                return
+            self._flushing = True
+        self._bookkeeping.submit(self._flush)
+
+    def _flush(self) -> None:
+        """In the bookkeeping thread: mark what was sent and take each conversation's next
+        message, in one transaction; give back what failed."""
+        with self._lock:
+            ended, self._ended, self._flushing = self._ended, [], False
+        sent = [claim for claim, problem in ended if problem is None]
+        taken: list[outbox.OutboxRecord] = []
+        try:
+            if sent:
+                now = self.clock()
+                with self.store.transaction(durable=False) as tx:
+                    for claim in sent:
+                        assert claim.parcel.message_id is not None
+                        outbox.mark_sent(tx, claim.parcel.message_id, owner=self.owner,
+                                         at=_iso(now))
+                        record = None if self._stop.is_set() else outbox.claim_head(
+                            tx, claim.parcel.conversation, owner=self.owner, now=_iso(now),
+                            lease_until=_iso(now + self.lease), recipient=self.recipient)
+                        if record is not None:
+                            taken.append(record)
+            for claim, problem in ended:
+                if problem is not None:
+                    self._failed(claim, problem)
+        except Exception:
+            log.exception("delivery bookkeeping failed; what was sent is sent again after its "
+                          "lease")
+        finally:
+            with self._lock:
+                for claim, _ in ended:
+                    self._sending.pop(claim.parcel.message_id or 0, None)
+                for record in taken:
+                    self._sending[record.id] = record.conversation
+                self._in_flight -= len(ended)
+        for record in taken:
+            transport = self._transport(record.conversation)
+            if transport is not None:
+                self._dispatch(_Claim(self._parcel(record, transport), record.attempts,
+                                      record.progress))
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -339,9 +459,9 @@ class DeliveryRuntime:
                                                now=_iso(now), lease_until=_iso(now + self.lease),
                                                recipient=self.recipient)
                 with self._lock:
-                    self._sending.discard(sent or 0)
+                    self._sending.pop(sent or 0, None)
                     if record is not None:
-                        self._sending.add(record.id)
+                        self._sending[record.id] = record.conversation
                 if record is None:
                     return
                 claimed = _Claim(self._parcel(record, transport), record.attempts,
@@ -350,7 +470,7 @@ class DeliveryRuntime:
             assert message_id is not None
             if not self._send(claimed, transport):
                 with self._lock:
-                    self._sending.discard(message_id)
+                    self._sending.pop(message_id, None)
                 report.failed += 1
                 return
             sent, claimed = message_id, None
@@ -364,22 +484,25 @@ class DeliveryRuntime:
                       record.address or {}, record.case_id, record.id)
 
     def _send(self, claimed: _Claim, transport: Transport) -> bool:
-        parcel = claimed.parcel
         try:
-            if parcel.replies:
-                self._call(transport, parcel)
-        except NotNow as refused:
-            log.warning("%s did not take message %s for now: %s", parcel.conversation,
-                        parcel.message_id, refused.reason)
-            self._give_back(claimed, refused.reason, claimed.progress + refused.sent)
-            return False
+            if claimed.parcel.replies:
+                self._call(transport, claimed.parcel)
         except Exception as problem:
-            # The reason by type only: a platform error may quote what we tried to send.
-            log.warning("delivering message %s to %s failed: %s", parcel.message_id,
-                        parcel.conversation, type(problem).__name__)
-            self._give_back(claimed, type(problem).__name__, None)
+            self._failed(claimed, problem)
             return False
         return True
+
+    def _failed(self, claimed: _Claim, problem: BaseException) -> None:
+        parcel = claimed.parcel
+        if isinstance(problem, NotNow):
+            log.warning("%s did not take message %s for now: %s", parcel.conversation,
+                        parcel.message_id, problem.reason)
+            self._give_back(claimed, problem.reason, claimed.progress + problem.sent)
+            return
+        # The reason by type only: a platform error may quote what we tried to send.
+        log.warning("delivering message %s to %s failed: %s", parcel.message_id,
+                    parcel.conversation, type(problem).__name__)
+        self._give_back(claimed, type(problem).__name__, None)
 
     def _call(self, transport: Transport, parcel: Parcel) -> None:
         result = transport.deliver(parcel)

@@ -59,7 +59,13 @@ class Transport(Protocol):
         ...
 
     def deliver(self, parcel: Parcel) -> Awaitable[None] | None:
-        """Post the parcel, or raise :class:`NotNow` (or anything else: also tried again)."""
+        """Post the parcel, or raise :class:`NotNow` (or anything else: also tried again).
+
+        Called in one of the runtime's threads, never on an event loop. A transport whose
+        client lives on the server's event loop returns an awaitable that posts there (and
+        sets ``posts_on_loop = True``: the runtime then runs the posting on the loop without
+        a thread waiting for it); the work before it (reading where the message goes) runs
+        in the calling thread."""
         ...
 
 

@@ -221,6 +221,8 @@ class SlackPlatform:
 
     name = "slack"
     key = "slack:"
+    posts_on_loop = True
+    """The Web API client lives on the server's event loop (``bot.delivery.transport``)."""
 
     def __init__(
         self,
@@ -246,7 +248,7 @@ class SlackPlatform:
             process_before_response=True,
             logger=_without_token_notice(_level_pinned("esignbot.slack.bolt")),
         )
-        self.offload = Offload("slack")
+        self.offload = Offload("slack", turns=dialogue.writer)
         self.delivery = SlackDelivery(self.client, dialogue.store, dialogue.default_lang, self.offload)
         self.names = UserNames(self.client)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -294,9 +296,10 @@ class SlackPlatform:
     def mention(self, user_id: str, name: str) -> str:
         return slack_mention(user_id, name)
 
-    async def deliver(self, parcel: Parcel) -> None:
-        """One outbox row into Slack (run by the delivery runtime on this app's event loop)."""
-        await self.delivery.deliver(parcel)
+    def deliver(self, parcel: Parcel) -> Coroutine[Any, Any, None]:
+        """One outbox row into Slack: where it goes is read in the runtime's sender thread,
+        the posting runs on this app's event loop (``SlackDelivery.deliver``)."""
+        return self.delivery.deliver(parcel)
 
     # -- plumbing ----------------------------------------------------------------------------
     async def _endpoint(self, request: Request) -> Response:

@@ -17,7 +17,7 @@ runtime hands over the conversation's next row.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import groupby
@@ -44,7 +44,7 @@ from handlers.catalogue import normalise_lang, t
 from handlers.shapes import Reply
 from storage import CaseStore
 from storage.conversation_langs import remembered_lang
-from storage.slack_threads import SlackCase, claim_thread, slack_case, thread_of
+from storage.slack_threads import SlackCase, case_and_thread, claim_thread, slack_case
 
 log = logging.getLogger("esignbot.slack")
 
@@ -195,24 +195,35 @@ class SlackDelivery:
             lang = case.lang if case else remembered_lang(tx, conversation)
         return normalise_lang(lang or self.default_lang)
 
-    def read_target(self, conversation: str, case_id: int | None) -> Target:
+    def read_target(self, conversation: str, case_id: int | None, *,
+                    environment: bool = False) -> Target:
         """The row's case with its thread as recorded now: a cancelled case's last words
-        still go to its thread, and a row queued before the thread existed goes into it."""
-        with self.store.snapshot() as tx:
-            case = tx.case(case_id) if case_id is not None else None
-            if case is None:
+        still go to its thread, and a row queued before the thread existed goes into it.
+        One statement (the keys form's environment only when a row asks for keys)."""
+        with self.store.reading() as tx:
+            found = case_and_thread(tx, case_id) if case_id is not None else None
+            if case_id is None or found is None:
                 lang = remembered_lang(tx, conversation) or self.default_lang
                 return Target(None, normalise_lang(lang), None)
-            environment = tx.answer(case.id, "environment")
-            return Target(case.id, normalise_lang(case.lang), thread_of(tx, case.id),
-                          environment.value if environment is not None else None)
+            lang, thread = found
+            answer = tx.answer(case_id, "environment") if environment else None
+            return Target(case_id, normalise_lang(lang), thread,
+                          answer.value if answer is not None else None)
 
     def _claim(self, case_id: int, channel: str, ts: str) -> str:
         with self.store.transaction() as tx:
             return claim_thread(tx, case_id, channel, ts, datetime.now(UTC).isoformat(timespec="seconds"))
 
     # -- the transport ----------------------------------------------------------------------
-    async def deliver(self, parcel: Parcel) -> None:
+    def deliver(self, parcel: Parcel) -> Coroutine[Any, Any, None]:
+        """Read where the row goes now, in the calling thread (the delivery runtime's sender,
+        never the event loop: one thread hop less per message than a lookup from the loop),
+        and return the posting, which the runtime runs on this app's event loop."""
+        target = self.read_target(parcel.conversation, parcel.case_id, environment=any(
+            reply.kind == "credentials" for reply in parcel.replies))
+        return self._deliver(parcel, target)
+
+    async def _deliver(self, parcel: Parcel, target: Target) -> None:
         """Post one outbox row. A turn's replies (``purpose`` ``reply``) go where its input
         came from (``parcel.address``); one Slack refuses for good is logged and skipped, as a
         person's next input would make it moot. A scheduler notice (a review result, a
@@ -232,7 +243,6 @@ class SlackDelivery:
             lead, first = split_lead(replies[0].text)
             if lead:
                 replies = [replies[0].model_copy(update={"text": first}), *replies[1:]]
-        target = await self.offload.lookup(self.read_target, parcel.conversation, parcel.case_id)
         progress = _Progress()
         try:
             await self._post(replies, where, target, lead, progress)

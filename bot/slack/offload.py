@@ -25,8 +25,12 @@ T = TypeVar("T")
 
 
 class Offload:
-    def __init__(self, name: str, *, lookups: int = 2) -> None:
-        self._turns = ThreadPoolExecutor(1, thread_name_prefix=f"{name}-turn")
+    def __init__(self, name: str, *, lookups: int = 2,
+                 turns: ThreadPoolExecutor | None = None) -> None:
+        """``turns``: the dialogue's writer thread (``Dialogue.writer``), shared with the
+        delivery runtime's bookkeeping; not shut down here."""
+        self._own_turns = turns is None
+        self._turns = turns or ThreadPoolExecutor(1, thread_name_prefix=f"{name}-turn")
         self._lookups = ThreadPoolExecutor(lookups, thread_name_prefix=f"{name}-lookup")
 
     @staticmethod
@@ -44,4 +48,5 @@ class Offload:
     def close(self) -> None:
         """After the adapter's own tasks are done: nothing is still queued."""
         for executor in (self._turns, self._lookups):
-            executor.shutdown(wait=True)
+            if executor is not self._turns or self._own_turns:
+                executor.shutdown(wait=True)
