@@ -96,6 +96,13 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def claim_owner() -> str:
+    """How this process signs its claims on jobs and messages: host, process id and a nonce
+    (a process id is reused), so a process on the same host can tell a claim's owner is gone
+    (``bot.delivery.runtime`` ``release_dead_claims``)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
@@ -143,12 +150,14 @@ class Dialogue:
         """This process, as it signs its claims on jobs and messages (new after a fork)."""
         pid = os.getpid()
         if self._owner is None or self._owner[0] != pid:
-            self._owner = (pid, f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:8]}")
+            self._owner = (pid, claim_owner())
         return self._owner[1]
 
     def process(self, inbound: Inbound) -> Outcome:
         """Apply one input and commit it with its replies and jobs; nothing is sent here."""
-        outcome = self._process(inbound)
+        return self._observed(inbound, self._process(inbound))
+
+    def _observed(self, inbound: Inbound, outcome: Outcome) -> Outcome:
         for observe in self.observers:
             try:
                 observe(inbound, outcome)
@@ -250,12 +259,7 @@ class Dialogue:
             log.warning("could not queue what was said in %s (%s): sent directly",
                         inbound.conversation, type(problem).__name__)
             outcome = Outcome(list(replies), status="failed")
-        for observe in self.observers:
-            try:
-                observe(inbound, outcome)
-            except Exception:
-                log.exception("observer failed")
-        return outcome
+        return self._observed(inbound, outcome)
 
     def _lang(self, tx: StoreTransaction, inbound: Inbound) -> str:
         case = tx.active_case(inbound.conversation)
