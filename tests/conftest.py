@@ -85,6 +85,20 @@ def chat(db: Path) -> Iterator[Chat]:
     c.store.close()
 
 
+def write_lock_free(db: Path) -> bool:
+    """Whether another connection can take SQLite's write lock on ``db`` right now (it cannot
+    while a transaction is open): what a build, or an SMTP session, must never run inside."""
+    conn = sqlite3.connect(db, timeout=0.05, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.close()
+
+
 def png_bytes(width: int = 2, height: int = 2, *, raw: bytes | None = None) -> bytes:
     """A real PNG image: tiny and red, or of the scanlines ``raw`` (filter byte + RGB rows)."""
     def chunk(kind: bytes, data: bytes) -> bytes:

@@ -19,7 +19,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import libfaketime
 
@@ -30,37 +29,6 @@ from tests.fakes.slack_events import SlackSender
 from tests.fakes.slack_world import BOT_TOKEN, SIGNING_SECRET, TEAM
 
 SAVED = "✔"
-
-
-class DroppingSlackApi(FakeSlackApi):
-    """The fake Web API, where calls to a method can be held and then *dropped*: a held call
-    whose caller died is never recorded as posted, as Slack never sees a request that did not
-    arrive whole."""
-
-    def __init__(self) -> None:
-        super().__init__(BOT_TOKEN, team_id=TEAM)
-        self._dropping: set[str] = set()
-        self._let_go = threading.Event()
-
-    def hold_and_drop(self, method: str) -> None:
-        self._dropping.add(method)
-        self._let_go.clear()
-
-    def drop_held(self) -> None:
-        """Every held call ends unrecorded; later calls go through."""
-        self._dropping.clear()
-        self._let_go.set()
-
-    def api(self, method: str, params: dict[str, Any], authorization: str) -> dict[str, Any]:
-        if method in self._dropping:
-            with self._changed:
-                self.waiting[method] = self.waiting.get(method, 0) + 1
-                self._changed.notify_all()
-            self._let_go.wait(60)
-            with self._changed:
-                self.waiting[method] -= 1
-            return {"ok": False, "error": "dropped"}
-        return super().api(method, params, authorization)
 
 
 def _env(api: FakeSlackApi, **extra: str) -> dict[str, str]:
@@ -97,7 +65,7 @@ def _served(db: Path, env: dict[str, str], args: tuple[str, ...] = ()) -> Iterat
 
 def test_a_reply_committed_before_a_kill_arrives_once_after_the_restart(tmp_path: Path) -> None:
     db = tmp_path / "esignbot.db"
-    api = DroppingSlackApi()
+    api = FakeSlackApi(BOT_TOKEN, team_id=TEAM)
     channel = "DKILL1"
     with api.serving():
         server = start_serve(db, _env(api))
@@ -108,7 +76,7 @@ def test_a_reply_committed_before_a_kill_arrives_once_after_the_restart(tmp_path
             before = len(_settled(api, channel, quiet_s=0.5))
             # The answer is committed and acknowledged; its post is on the wire when the
             # process dies, and Slack never gets it.
-            api.hold_and_drop("chat.postMessage")
+            api.hold("chat.postMessage")
             assert sender.message("2", channel=channel, channel_type="im",
                                   event_id="EvKill1").status_code == 200
             api.wait_held("chat.postMessage")
@@ -116,7 +84,7 @@ def test_a_reply_committed_before_a_kill_arrives_once_after_the_restart(tmp_path
             server.proc.wait(timeout=10)
         finally:
             sender.close()
-        api.drop_held()
+        api.release(drop=True)
         assert len(_posts(api, channel)) == before  # nothing of the answer's reply arrived
         with _served(db, _env(api)) as again:
             api.wait_for(lambda calls: any(SAVED in c.text() for c in _posts(api, channel)[before:]),

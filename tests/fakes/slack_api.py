@@ -89,6 +89,7 @@ class FakeSlackApi:
         self._held: set[str] = set()
         self._gate = threading.Event()
         self._gate.set()
+        self._dropping = False
         self.waiting: dict[str, int] = {}
         """method -> calls currently held."""
         self.before_answering: dict[str, Callable[[Call], None]] = {}
@@ -146,8 +147,11 @@ class FakeSlackApi:
         self._held.add(method)
         self._gate.clear()
 
-    def release(self) -> None:
+    def release(self, *, drop: bool = False) -> None:
+        """Let held calls go on; ``drop``: they end unrecorded, as a request whose caller died
+        before it arrived whole never reaches Slack (later calls go through)."""
         self._held.clear()
+        self._dropping = drop
         self._gate.set()
 
     def calls_to(self, method: str) -> list[Call]:
@@ -184,6 +188,8 @@ class FakeSlackApi:
             self._gate.wait(30)
             with self._changed:
                 self.waiting[method] -= 1
+            if self._dropping:
+                return {"ok": False, "error": "dropped"}
         if method == "apps.connections.open":  # the one method called with the app-level token
             answer: dict[str, Any] = (
                 {"ok": True, "url": self.socket_url} if self.app_token is not None

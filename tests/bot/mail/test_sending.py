@@ -26,7 +26,7 @@ from handlers import Action, Dialogue, Inbound, Reply
 from handlers.services import ApplicationFiles, MailError, OutgoingEmail, PackageImage
 from handlers.shapes import OutFile
 from storage import CaseStore
-from tests.conftest import FakeClock, png_bytes, run_console
+from tests.conftest import FakeClock, png_bytes, run_console, write_lock_free
 from tests.fakes.local_server import free_port
 from tests.fakes.smtp import Certificate, Received, SmtpServer, make_certificate, smtp_server
 
@@ -315,15 +315,7 @@ class LockWitness:
         self.files, self.db, self.lock_free = files, db, list[bool]()
 
     def _note(self) -> None:
-        conn = sqlite3.connect(self.db, timeout=0.05, isolation_level=None)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
-            self.lock_free.append(True)
-        except sqlite3.OperationalError:
-            self.lock_free.append(False)
-        finally:
-            conn.close()
+        self.lock_free.append(write_lock_free(self.db))
 
     def application_workbook(self, answers: Mapping[str, Any], today: date) -> OutFile:
         self._note()

@@ -29,7 +29,7 @@ from handlers.services import OutgoingEmail, PackageImage, Services
 from handlers.shapes import OutFile
 from storage import CaseStore
 from storage.jobs import JobRecord, claim_job
-from tests.conftest import FakeClock, png_bytes
+from tests.conftest import FakeClock, png_bytes, write_lock_free
 
 STAGE_1 = ["2", "1", "100016315204", "腾讯科技（深圳）有限公司"]
 STAGE_3 = ["2", "合同助手", "微信小程序", "在线签署劳动合同的小程序"]  # then the whitelist
@@ -79,15 +79,7 @@ class Builder:
         self.days.append(today)
         if self.db is None:
             return
-        conn = sqlite3.connect(self.db, timeout=0.05, isolation_level=None)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
-            self.lock_free.append(True)
-        except sqlite3.OperationalError:
-            self.lock_free.append(False)
-        finally:
-            conn.close()
+        self.lock_free.append(write_lock_free(self.db))
 
     def application_workbook(self, answers: Mapping[str, Any], today: date) -> OutFile:
         self._note(today)
