@@ -141,6 +141,13 @@ def reseal(tx: StoreTransaction, sealer: Sealer) -> int:
                       [None if value is None else sealer.reseal(value),
                        None if previous is None else sealer.reseal(previous), row_id])
         changed += (value is not None) + (previous is not None)
+    # What waits to be sent or run may quote them too (sealed like them: storage/outbox.py).
+    for table, column, unfinished in (("outbox", "replies", "('pending', 'sending')"),
+                                      ("jobs", "payload", "('pending', 'running')")):
+        for row_id, text in tx.db.execute(
+                f"SELECT id, {column} FROM {table} WHERE state IN {unfinished}").fetchall():
+            tx.db.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?",
+                          [sealer.reseal(text), row_id])
     return changed
 
 

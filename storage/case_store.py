@@ -111,6 +111,16 @@ class StoreTransaction:
             raise unreadable(text)
         return self._sealer.open(text)
 
+    def seal_text(self, text: str) -> str:
+        """Text that may quote personal data (a queued reply, a job's payload), sealed when a
+        key is set: what waits in the outbox is held to the same rule as the answers."""
+        return self._sealer.seal(text) if self._sealer is not None else text
+
+    def open_text(self, text: str) -> str:
+        opened = self._opened(text)
+        assert opened is not None
+        return opened
+
     @property
     def db(self) -> Database:
         """The connection inside this transaction, for a feature's own store module

@@ -35,9 +35,10 @@ class JobRecord:
 _COLUMNS = "id, kind, conversation, case_id, actor, address, lang, payload, attempts"
 
 
-def _record(row: Any) -> JobRecord:
+def _record(tx: StoreTransaction, row: Any) -> JobRecord:
     return JobRecord(row[0], row[1], row[2], row[3], row[4],
-                     json.loads(row[5]) if row[5] else None, row[6], json.loads(row[7]), row[8])
+                     json.loads(row[5]) if row[5] else None, row[6],
+                     json.loads(tx.open_text(row[7])), row[8])
 
 
 def add_job(
@@ -52,7 +53,7 @@ def add_job(
         " VALUES (?, ?, ?, ?, ?, ?, ?, 'running', 1, ?, ?, ?)",
         [kind, conversation, case_id, actor,
          json.dumps(address, ensure_ascii=False) if address else None, lang,
-         json.dumps(payload, ensure_ascii=False), owner, lease_until, at])
+         tx.seal_text(json.dumps(payload, ensure_ascii=False)), owner, lease_until, at])
     assert cursor.lastrowid is not None
     return JobRecord(int(cursor.lastrowid), kind, conversation, case_id, actor, address, lang,
                      payload, 1)
@@ -83,7 +84,7 @@ def claim_job(tx: StoreTransaction, *, owner: str, now: str, lease_until: str,
         " AND claimed_until < ?))", [owner, lease_until, row[0], now])
     if cursor.rowcount != 1:
         return None
-    job = _record(row)
+    job = _record(tx, row)
     return JobRecord(job.id, job.kind, job.conversation, job.case_id, job.actor, job.address,
                      job.lang, job.payload, job.attempts + 1)
 

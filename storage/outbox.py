@@ -60,9 +60,10 @@ _COLUMNS = ("id, case_id, wait_id, purpose, conversation, mention_user_id, menti
             " attempts, actor, address, progress")
 
 
-def _record(row: Sequence[Any]) -> OutboxRecord:
-    return OutboxRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], json.loads(row[7]),
-                        row[8], row[9], json.loads(row[10]) if row[10] else None, row[11])
+def _record(tx: StoreTransaction, row: Sequence[Any]) -> OutboxRecord:
+    return OutboxRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                        json.loads(tx.open_text(row[7])), row[8], row[9],
+                        json.loads(row[10]) if row[10] else None, row[11])
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -87,7 +88,7 @@ def add_message(
         " mention_user_id, mention_name, replies, created_at, next_attempt_at, actor, address)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [dedupe_key, case_id, wait_id, purpose, conversation, mention_user_id, mention_name,
-         json.dumps(replies, ensure_ascii=False), at, at, actor,
+         tx.seal_text(json.dumps(replies, ensure_ascii=False)), at, at, actor,
          json.dumps(address, ensure_ascii=False) if address else None],
     )
     return cursor.rowcount == 1
@@ -137,7 +138,7 @@ def add_replies(
         " next_attempt_at, actor, address, state, attempts, claimed_by, claimed_until)"
         " VALUES (?, ?, 'reply', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [_reply_key(), case_id, conversation,
-         json.dumps(replies, ensure_ascii=False), at, at, actor,
+         tx.seal_text(json.dumps(replies, ensure_ascii=False)), at, at, actor,
          json.dumps(address, ensure_ascii=False) if address else None,
          "sending" if claimed else "pending", 1 if claimed else 0,
          claim_for if claimed else None, lease_until if claimed else None],
@@ -227,7 +228,7 @@ def claim_head(
         f" attempts = attempts + 1 WHERE id = :id AND {_DUE}", {**params, "id": row[0]})
     if cursor.rowcount != 1:
         return None
-    record = _record(row)
+    record = _record(tx, row)
     return OutboxRecord(**{**{f: getattr(record, f) for f in record.__dataclass_fields__},
                            "attempts": record.attempts + 1})
 

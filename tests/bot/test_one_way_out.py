@@ -186,3 +186,46 @@ def test_a_hanging_slack_gets_each_notice_once_while_the_clock_runs_past_any_lea
     counted = notices.count(calls, channels)
     assert (counted["announced_once"], counted.get("announced_missing", 0),
             counted.get("announced_twice_or_more", 0)) == (NOTICES, 0, 0), counted
+
+
+RESIDENT_ID = "11010519491231002X"
+TO_OPERATOR_ID = ["start", "2", "1", "100016315204", "测试科技有限公司", "2", "2",
+                  "9144030071526726XG", "张三"]
+"""Test environment by email, a verified account, an individual business offline, up to its
+operator's resident ID (as tests/bot/hardening/test_personal_data.py walks it)."""
+
+
+def test_a_reply_waiting_in_the_outbox_holds_no_personal_value_in_plain(tmp_path: Path) -> None:
+    """With ``ESIGNBOT_DATA_KEY``, a reply that quotes a resident ID in full (to the person who
+    gave it, in their DM) waits in the outbox sealed, as the answer itself is: the file and its
+    write-ahead log never hold the number in plain, even while Slack keeps the post waiting."""
+    from cryptography.fernet import Fernet
+
+    db = tmp_path / "esignbot.db"
+    api = FakeSlackApi(BOT_TOKEN, team_id=TEAM)
+    channel = "DSEAL1"
+    data_key = Fernet.generate_key().decode()
+    with api.serving(), _served(db, _env(api, ESIGNBOT_DATA_KEY=data_key)) as server:
+        sender = SlackSender(server.base, SIGNING_SECRET, team=TEAM)
+        try:
+            for step, text in enumerate(TO_OPERATOR_ID):
+                seen = len(_posts(api, channel))
+                assert sender.message(text, channel=channel, channel_type="im",
+                                      event_id=f"EvSeal{step}").status_code == 200
+                api.wait_for(lambda calls, seen=seen: len(_posts(api, channel)) > seen)
+            _settled(api, channel, quiet_s=0.5)
+            api.hold("chat.postMessage")
+            assert sender.message(RESIDENT_ID, channel=channel, channel_type="im",
+                                  event_id="EvSealId").status_code == 200
+            api.wait_held("chat.postMessage")
+            raw = b"".join(path.read_bytes() for path in tmp_path.glob("esignbot.db*"))
+            with sqlite3.connect(db) as conn:
+                waiting = conn.execute("SELECT replies FROM outbox WHERE state = 'sending'"
+                                       ).fetchall()
+        finally:
+            api.release()
+            sender.close()
+        # The person who gave it still reads it in full, once Slack takes the post.
+        api.wait_for(lambda calls: any(RESIDENT_ID in c.text() for c in _posts(api, channel)))
+    assert waiting and all(str(text).startswith("sealed:") for (text,) in waiting)
+    assert RESIDENT_ID.encode() not in raw
