@@ -59,4 +59,8 @@ def background_work(settings: Settings, dialogue: Dialogue, platforms: Sequence[
         work.stops.insert(0, mail_stop)
         work.probes["mail"] = watcher.health
     work.probes["files"] = files.health
+    for platform in platforms:  # a long connection's own state (the WeCom smart bot)
+        health = getattr(platform, "health", None)
+        if callable(health):
+            work.probes[getattr(platform, "name", type(platform).__name__)] = health
     return work

@@ -212,6 +212,15 @@ def _slack_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     slack.set_defaults(run=_Lazy("bot.slack.cli:run_slack"))
 
 
+def _wecom_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    wecom = commands.add_parser(
+        "wecom", help="the WeCom smart bot over its long connection (no public URL needed)")
+    wecom.add_argument("--bot", action="store_true",
+                       help="connect the smart bot (needs WECOM_BOT_ID and WECOM_BOT_SECRET)")
+    wecom.add_argument("--db", help=DB_HELP)
+    wecom.set_defaults(run=_Lazy("bot.wecom_bot.cli:run_wecom"))
+
+
 def _guide_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     guide = commands.add_parser(
         "guide", help="print a guide that ships with esignbot (deploy, operations, wecom-app, "
@@ -228,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_Version, help="print the installed version and exit")
     commands = parser.add_subparsers(dest="command", required=True)
     for add in (_console_parser, _serve_parser, _check_parser, _mail_parser, _admin_parsers,
-                _doctor_parser, _slack_parser, _guide_parser):
+                _doctor_parser, _slack_parser, _wecom_parser, _guide_parser):
         add(commands)
     return parser
 

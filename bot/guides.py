@@ -17,7 +17,7 @@ from importlib.abc import Traversable
 from bot.settings import ConfigError, load_settings
 from handlers.catalogue import normalise_lang, t
 
-EXTRA = {"wecom-app": ("manifests", "wecom.md")}
+EXTRA = {"wecom-app": ("manifests", "wecom.md"), "wecom-bot": ("manifests", "wecom-bot.md")}
 """Guides kept outside ``docs/``: the WeCom app's setup steps beside the Slack manifests."""
 
 

@@ -104,6 +104,15 @@ class Settings(BaseSettings):
                                description="an http(s) URL with a host, such as "
                                            "https://qyapi.weixin.qq.com/cgi-bin/")
 
+    # WeCom smart bot (智能机器人, API mode, long connection): its ID and secret from the admin
+    # console (see manifests/wecom-bot.md); WECOM_BOT_URL only for tests (a local ws:// server).
+    wecom_bot_id: str | None = None
+    wecom_bot_secret: SecretStr | None = None
+    wecom_bot_url: str = Field(default="wss://openws.work.weixin.qq.com",
+                               pattern=r"^\s*wss?://[^/\s?#]+(/\S*)?\s*$",
+                               description="a ws(s):// URL with a host, such as "
+                                           "wss://openws.work.weixin.qq.com")
+
     # Slack: bot token and signing secret for HTTP (`serve`); bot token and app-level token for
     # Socket Mode (`slack --socket`). SLACK_API_URL is the Web API base (tests use a local one).
     slack_bot_token: SecretStr | None = None

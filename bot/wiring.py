@@ -36,7 +36,14 @@ def _slack_platform(settings: Settings, dialogue: Dialogue) -> Platform | None:
     return slack_platform(settings, dialogue)
 
 
-PLATFORM_FACTORIES: tuple[PlatformFactory, ...] = (wecom_platform, _slack_platform)
+def _wecom_bot_platform(settings: Settings, dialogue: Dialogue) -> Platform | None:
+    from bot.wecom_bot.platform import wecom_bot_platform
+
+    return wecom_bot_platform(settings, dialogue)
+
+
+PLATFORM_FACTORIES: tuple[PlatformFactory, ...] = (wecom_platform, _wecom_bot_platform,
+                                                   _slack_platform)
 """Every chat platform ``serve`` knows; each feature adds its factory here."""
 
 
@@ -53,9 +60,11 @@ _ADMIN_SEPARATOR = re.compile(r"[,\uff0c\s]+")
 _ADMIN_FORMS = (
     re.compile(r"slack:[A-Z0-9]{2,32}:[A-Z0-9]{2,32}"),
     re.compile(r"wecom:[A-Za-z0-9]{2,64}:[A-Za-z0-9_.@-]{1,64}"),
+    re.compile(r"wecombot:[A-Za-z0-9_-]{2,64}:[A-Za-z0-9_.@-]{1,64}"),
     re.compile(r"console:[^\s:,\uff0c\"']{1,200}"),
 )
 """``slack:<team_id>:<user_id>``, ``wecom:<corp_id>:<userid>`` (WeCom's UserID characters), and
+``wecombot:<bot_id>:<userid>`` for the smart bot (it knows its bot, not the corp), and
 ``console:<user>`` for the terminal, which runs on the bot's own machine and has no workspace."""
 
 
@@ -80,7 +89,8 @@ def admin_ids(setting: str) -> frozenset[str]:
             raise ConfigError(
                 f"ESIGNBOT_ADMINS cannot read {shown!r}: write each admin as "
                 "slack:<team_id>:<user_id> (e.g. slack:T0123ABCD:U0456EFGH) or "
-                "wecom:<corp_id>:<userid> (e.g. wecom:ww5f0c3e1b2a9d8e7f:lisi), separated by "
+                "wecom:<corp_id>:<userid> (e.g. wecom:ww5f0c3e1b2a9d8e7f:lisi) or "
+                "wecombot:<bot_id>:<userid> for the smart bot, separated by "
                 "commas or spaces, without quotes; a bare user id is no longer accepted because "
                 "it matched that id in every workspace.")
     return frozenset(parts)

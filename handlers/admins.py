@@ -9,7 +9,8 @@ outbox under a de-duplication key per conversation, so a restart or a second bot
 repeats it.
 
 An admin is named with the workspace they administer: ``slack:<team_id>:<user_id>`` or
-``wecom:<corp_id>:<userid>``. Why: a bare ``U0ADMIN`` matched that user id in *every* Slack
+``wecom:<corp_id>:<userid>`` (the smart bot: ``wecombot:<bot_id>:<userid>``, since its callbacks
+name the bot, not the corp). Why: a bare ``U0ADMIN`` matched that user id in *every* Slack
 team and a WeCom member who happened to pick it as UserID, and each of them saw every team's
 cases. A platform without workspaces (the terminal, tests) names a person ``<platform>:<user>``.
 """
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterable
 
 from storage import CaseRecord, StoreTransaction, outbox
 
-WORKSPACE_PLATFORMS = frozenset({"slack", "wecom"})
+WORKSPACE_PLATFORMS = frozenset({"slack", "wecom", "wecombot"})
 """Platforms whose conversations belong to a workspace (a Slack team, a WeCom corp): a
 conversation id reads ``<platform>:<workspace>:...``."""
 

@@ -80,3 +80,14 @@ def remember_callback(tx: StoreTransaction, keys: list[str], now: int, expires_a
             "INSERT INTO wecom_callbacks (key, expires_at) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
             [key, expires_at])
+
+
+def last_active_case_of(tx: StoreTransaction, user_id: str, prefix: str) -> str | None:
+    """The conversation (under ``prefix``) of the active case ``user_id`` last acted in: where
+    the smart bot checks keys a group member sends in their single chat."""
+    row = tx.db.execute(
+        "SELECT c.conversation FROM history h JOIN cases c ON c.id = h.case_id "
+        "WHERE h.user_id = ? AND c.state = 'active' AND substr(c.conversation, 1, ?) = ? "
+        "ORDER BY h.id DESC LIMIT 1",
+        [user_id, len(prefix), prefix]).fetchone()
+    return None if row is None else str(row[0])

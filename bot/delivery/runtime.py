@@ -189,11 +189,17 @@ class DeliveryRuntime:
         """Where transports that post with coroutines run (the server's event loop)."""
         self._loop = loop
 
+    def _serving(self) -> list[Transport]:
+        """The transports that send now: one whose ``active`` is False is standing by (the
+        WeCom smart bot while another process holds its one connection) and its messages are
+        left to the process that holds it."""
+        return [t for t in self.transports if getattr(t, "active", True)]
+
     def _transport(self, conversation: str) -> Transport | None:
-        return next((t for t in self.transports if owns(t.key, conversation)), None)
+        return next((t for t in self._serving() if owns(t.key, conversation)), None)
 
     def _served(self) -> tuple[list[str], list[str]]:
-        keys = [t.key for t in self.transports]
+        keys = [t.key for t in self._serving()]
         return [k for k in keys if k.endswith(":")], [k for k in keys if not k.endswith(":")]
 
     # -- running in the background --------------------------------------------------------

@@ -57,6 +57,7 @@ from starlette.routing import BaseRoute, Route
 from bot.credentials.checker import check_for_case
 from bot.delivery.transport import Parcel, slack_mention
 from bot.names import NameCache
+from bot.offload import Offload
 from bot.origins import Origin, origin, same_origin
 from bot.settings import ConfigError, Settings
 from bot.slack.body import read_request
@@ -64,7 +65,6 @@ from bot.slack.delivery import SlackDelivery, Where, parse_conversation
 from bot.slack.home import publish_home
 from bot.slack.keys import KEYS_CALLBACK, KeysSubmission, KeysTarget, read_submission
 from bot.slack.manifest import COMMAND, EVENTS_PATH
-from bot.slack.offload import Offload
 from bot.slack.rate_limits import retry_handlers
 from bot.slack.render import (
     ACTION_CHOICE,

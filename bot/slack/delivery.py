@@ -29,8 +29,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.delivery.transport import NotNow, Parcel
+from bot.offload import Offload
 from bot.slack.keys import KeysTarget, keys_modal
-from bot.slack.offload import Offload
 from bot.slack.render import (
     batches,
     escape,

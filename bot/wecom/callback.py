@@ -47,6 +47,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.credentials.checker import check_for_case
+from bot.credentials.typed import KeysToCheck, keys_in
 from bot.delivery.transport import NotNow, Parcel, plain_mention
 from bot.names import NameCache
 from bot.settings import ConfigError, Settings
@@ -57,10 +58,9 @@ from bot.wecom.render import Outgoing, action_from_key, file_message, render, te
 from handlers import Dialogue, Inbound, Reply
 from handlers.catalogue import t
 from handlers.commands import Command, parse_command
-from handlers.credentials.secret_shapes import find_credentials
 from handlers.dialogue import Outcome
 from handlers.jobs import JobContext
-from handlers.turn import Later, parse_environment
+from handlers.turn import Later
 from storage import StoreTransaction
 from storage import wecom as wecom_store
 from storage.conversation_langs import remembered_lang
@@ -87,38 +87,6 @@ _NAME_TIMEOUT_S = 1.5
 
 class _Busy(Exception):
     """WeCom did not take a message for now (errcode 45009 and kin, or no answer)."""
-
-
-@dataclass(frozen=True, slots=True)
-class KeysToCheck:
-    """A SecretId/SecretKey pair typed into the app chat; never stored, logged or repr'd."""
-
-    secret_id: str
-    secret_key: str
-    environment: str | None
-
-    def __repr__(self) -> str:
-        return "KeysToCheck(<hidden>)"
-
-
-def keys_in(text: str) -> KeysToCheck | str | None:
-    """The key pair in a message (``检查 <SecretId> <SecretKey> [test|prod]``, or the pair
-    pasted alone), found the way the dialogue's own guard finds it; the catalogue key of a
-    usage hint for a ``check`` with something else after it, or a SecretId without exactly one
-    key; None when the message is not about keys (it goes to the dialogue)."""
-    found = find_credentials(text)
-    parsed = parse_command(text)
-    if not found.secret_ids:
-        if parsed is not None and parsed.command is Command.CHECK and parsed.args \
-                and parse_environment(parsed.args) is None:
-            return "wecom.check_usage"
-        return None
-    if len(found.secret_ids) != 1 or len(found.secret_keys) != 1:
-        return "wecom.check_usage"
-    environment = None
-    for word in found.rest.split():
-        environment = parse_environment(word) or environment
-    return KeysToCheck(found.secret_ids[0], found.secret_keys[0], environment)
 
 
 async def _read_body(request: Request) -> bytes | None:

@@ -4,7 +4,7 @@ Why one table: the engine and the adapters pass around keys and parameters, neve
 a translation or a fix of wording is one edit, and a test can prove that every key exists in
 both languages with the same placeholders. The table is merged from parts: the engine's own
 (``core``), the sentences only an adapter or the admin commands say (``slack``, ``wecom``,
-``admin``: here, because ``handlers`` may not import ``bot`` and the lookup must know every
+``wecom_bot``, ``admin``: here, because ``handlers`` may not import ``bot`` and the lookup must know every
 key), and each feature's ``texts`` module beside its logic. A key defined twice stops the
 import.
 """
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from handlers.catalogue import admin, core, slack, wecom
+from handlers.catalogue import admin, core, slack, wecom, wecom_bot
 from handlers.catalogue.core import CONTACT
 from handlers.credentials import texts as credentials
 from handlers.files import texts as files
@@ -29,7 +29,7 @@ LANGS: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANG = "zh"
 
 SOURCES: tuple[Mapping[str, tuple[str, str]], ...] = (
-    core.TEXTS, slack.TEXTS, wecom.TEXTS, admin.TEXTS,
+    core.TEXTS, slack.TEXTS, wecom.TEXTS, wecom_bot.TEXTS, admin.TEXTS,
     credentials.TEXTS, files.TEXTS, mail.TEXTS, reviews.TEXTS,
 )
 """The engine's table and the adapters' (in this package), then each feature's own

@@ -1,4 +1,5 @@
-"""``Offload``: where an async adapter runs blocking work, by kind, so no kind waits on another.
+"""``Offload``: where an async adapter (Slack, the WeCom smart bot) runs blocking work, by kind,
+so no kind waits on another.
 
 Why two executors instead of ``asyncio.to_thread``'s one shared pool (measured with ``bench``,
 see docs/benchmark.md): turns queue on SQLite's write lock, so under load a shared pool filled

@@ -1,0 +1,301 @@
+"""The WeCom smart bot through its front door: ``esignbot wecom --bot`` as a real process, its
+long connection to a fake of WeCom's server on 127.0.0.1 (``tests/fakes/wecom_bot_server.py``,
+which the official SDK is held against in ``test_fake_speaks_sdk.py``).
+
+Single chats and a group of two, card taps, an encrypted picture stored whole, the workbook
+posted back as a file, a dropped connection, a redelivered message, keys in a group."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from tests.bot.wecom.test_callback import (
+    APP_ID,
+    OFFLINE_UNTIL_IMAGE,
+    ONLINE_ROUTE,
+    SECRET_ID,
+    SECRET_KEY,
+    UNCHECKED,
+)
+from tests.conftest import noisy_jpeg
+from tests.fakes.local_server import clean_env, serving
+from tests.fakes.tencentcloud import FakeTencentCloud, Key
+from tests.fakes.wecom_bot_server import FakeWeComBot
+
+BOT = "aib-test-bot"
+SECRET = "bot-secret"
+GROUP = "wrkSFfCgAAtestgroup"
+
+
+def bot_env(fake: FakeWeComBot, **extra: str) -> dict[str, str]:
+    return clean_env(WECOM_BOT_ID=BOT, WECOM_BOT_SECRET=SECRET, WECOM_BOT_URL=fake.url,
+                     ESIGNBOT_SCHEDULER_SECONDS="0.5", **extra)
+
+
+@dataclass
+class Bot:
+    fake: FakeWeComBot
+    proc: subprocess.Popen[bytes]
+    db: Path
+    log: Path
+
+    def rows(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.db) as conn:
+            return conn.execute(sql, args).fetchall()
+
+    def answers(self, conversation: str) -> dict[str, tuple[object, str]]:
+        return {field: (json.loads(value), user) for field, value, user in self.rows(
+            "SELECT a.field, a.value, a.user_id FROM answers a JOIN cases c ON c.id = a.case_id "
+            "WHERE c.conversation = ?", conversation)}
+
+    def say(self, user: str, *texts: str, chat: str | None = None) -> None:
+        """Each message once the reply to the one before has arrived, as a person types."""
+        where = chat or user
+        for text in texts:
+            before = len(self.fake.markdowns_to(where))
+            self.fake.push_text(user, text, chat=chat)
+            self.told(where, "", before)
+
+    def told(self, chat: str, words: str, after: int = 0, timeout: float = 30) -> str:
+        found: list[str] = []
+
+        def seen(fake: FakeWeComBot) -> bool:
+            found[:] = [m for m in fake.markdowns_to(chat)[after:] if words in m]
+            return bool(found)
+
+        try:
+            self.fake.wait_for(seen, timeout)
+        except AssertionError:
+            raise AssertionError(f"never told {words!r} in {chat}; got "
+                                 f"{self.fake.markdowns_to(chat)[after:]}\n{self.output()}") from None
+        return found[0]
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+@contextmanager
+def running(tmp_path: Path, *, per_minute: int = 10_000, **extra: str) -> Iterator[Bot]:
+    """``per_minute``: WeCom's limit per chat (about 30); these tests type faster than people,
+    so it is lifted unless a test is about it."""
+    db = tmp_path / "esignbot.db"
+    log = tmp_path / "wecom-bot.log"
+    with FakeWeComBot(BOT, SECRET) as server:
+        server.per_chat_per_minute = per_minute
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "wecom", "--bot", "--db", str(db)],
+                cwd=tmp_path, env=bot_env(server, **extra), stdout=out, stderr=subprocess.STDOUT)
+        bot = Bot(server, proc, db, log)
+        try:
+            server.wait_subscribed()
+            yield bot
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    assert "Traceback" not in log.read_text(encoding="utf-8", errors="replace")
+
+
+def card_for(fake: FakeWeComBot, chat: str, key_prefix: str) -> dict[str, Any]:
+    """The latest card with a button for ``key_prefix`` (it follows the question's text)."""
+    def cards(fake: FakeWeComBot) -> list[dict[str, Any]]:
+        return [c for c in fake.cards_to(chat)
+                if any(b["key"].startswith(key_prefix) for b in c["button_list"])]
+
+    fake.wait_for(lambda fake: bool(cards(fake)))
+    return cards(fake)[-1]
+
+
+def test_a_whole_onboarding_in_a_single_chat_with_a_card_tap_and_the_workbook(tmp_path: Path) -> None:
+    with running(tmp_path) as bot:
+        assert bot.fake.subscribes == [(BOT, SECRET, 0)]
+        bot.say("alice", "开始")
+        bot.told("alice", "第 1 步")
+        # The first question's choices came as a card too: a tap answers it.
+        card = card_for(bot.fake, "alice", "environment|")
+        before = len(bot.fake.markdowns_to("alice"))
+        bot.fake.click("alice", card, card["button_list"][1]["key"])  # 2: production
+        bot.told("alice", "", before)
+        bot.fake.wait_for(lambda fake: len(fake.updates) == 1)
+        assert bot.fake.updates[0]["template_card"]["task_id"] == card["task_id"]
+        # A second tap on the same card answers nothing (the question is gone).
+        bot.fake.click("alice", card, card["button_list"][0]["key"])
+        bot.say("alice", *ONLINE_ROUTE[1:])
+        bot.told("alice", UNCHECKED)
+        answers = bot.answers(f"wecombot:{BOT}:single:alice")
+        assert answers["environment"] == ("prod", "alice")
+        assert answers["app_id"] == (APP_ID, "alice")
+        bot.say("alice", "excel")
+        bot.fake.wait_for(lambda fake: bool(fake.files_to("alice")), timeout=60)
+        name, content = bot.fake.files_to("alice")[0]
+        assert name.endswith(".xlsx")
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        assert sheet is not None and any("腾讯科技（深圳）有限公司" in str(cell.value)
+                                         for row in sheet.iter_rows() for cell in row)
+        # No message the bot sent was text (refused by WeCom but for the welcome).
+        assert all(f.errcode == 0 for f in bot.fake.frames if f.cmd == "aibot_send_msg"), \
+            [f for f in bot.fake.frames if f.cmd == "aibot_send_msg" and f.errcode]
+
+
+def test_a_group_is_one_case_for_its_two_members_with_personal_data_masked(tmp_path: Path) -> None:
+    conversation = f"wecombot:{BOT}:group:{GROUP}"
+    with running(tmp_path) as bot:
+        bot.say("alice", "开始", chat=GROUP)
+        bot.told(GROUP, "第 1 步")
+        for i, answer in enumerate(OFFLINE_UNTIL_IMAGE):
+            bot.say("alice" if i % 2 == 0 else "bob", answer, chat=GROUP)
+        bot.told(GROUP, "营业执照的照片")
+        answers = bot.answers(conversation)
+        assert answers["uin"] == ("100016315204", "alice")
+        assert answers["enterprise_name"] == ("腾讯科技（深圳）有限公司", "bob")
+        said = "\n".join(bot.fake.markdowns_to(GROUP))
+        assert "13812345678" not in said and "138****5678" in said.replace("∗", "*")
+        # Status from bob shows the same case: one case for the group.
+        bot.say("bob", "状态", chat=GROUP)
+        bot.told(GROUP, "案例 #1")
+        assert [row[0] for row in bot.rows("SELECT conversation FROM cases")] == [conversation]
+
+
+def test_a_licence_photo_sent_encrypted_is_stored_whole(tmp_path: Path) -> None:
+    photo = noisy_jpeg()  # several megabytes, made now
+    assert len(photo) > 2_000_000
+    with running(tmp_path) as bot:
+        bot.say("alice", "开始", *OFFLINE_UNTIL_IMAGE)
+        bot.told("alice", "营业执照的照片")
+        before = len(bot.fake.markdowns_to("alice"))
+        bot.fake.push_image("alice", photo)
+        bot.told("alice", "已保存「多合一营业执照」", before, timeout=60)
+        stored = bot.rows("SELECT data FROM files")
+        assert [hashlib.sha256(row[0]).hexdigest() for row in stored] == [
+            hashlib.sha256(photo).hexdigest()]
+
+
+def test_a_dropped_connection_is_survived_and_a_redelivery_is_applied_once(tmp_path: Path) -> None:
+    with running(tmp_path) as bot:
+        bot.say("alice", "开始")
+        bot.fake.drop()
+        bot.fake.wait_subscribed(2)
+        before = len(bot.fake.markdowns_to("alice"))
+        msgid = bot.fake.push_text("alice", "2")
+        bot.told("alice", "✔ 已保存「环境」", before)
+        bot.fake.redeliver(msgid)  # WeCom delivers the message again, on this connection
+        bot.fake.drop()
+        bot.fake.wait_subscribed(3)
+        bot.fake.redeliver(msgid)  # …and on the next
+        after = len(bot.fake.markdowns_to("alice"))
+        bot.fake.push_text("alice", "help")
+        bot.told("alice", "可用命令", after)  # everything before it has been answered
+        assert bot.rows("SELECT count(*) FROM history WHERE field = 'environment'") == [(1,)]
+        answered = [m for m in bot.fake.markdowns_to("alice")[before:] if "✔ 已保存「环境」" in m]
+        assert len(answered) == 1, answered
+
+
+def test_a_secret_key_in_a_group_is_never_stored_and_check_points_to_a_single_chat(
+        tmp_path: Path) -> None:
+    with running(tmp_path) as bot:
+        bot.say("alice", "开始", chat=GROUP)
+        bot.say("alice", f"检查 {SECRET_ID} {SECRET_KEY}", chat=GROUP)
+        warning = bot.told(GROUP, "SecretKey")
+        assert warning.startswith("<@alice>") and SECRET_KEY not in warning
+        bot.say("bob", "检查", chat=GROUP)
+        bot.told(GROUP, "单聊")
+        bot.say("alice", "help", chat=GROUP)
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("esignbot.db*"))
+    assert SECRET_KEY.encode() not in raw and SECRET_ID.encode() not in raw
+    assert SECRET_KEY not in (tmp_path / "wecom-bot.log").read_text(encoding="utf-8")
+
+
+def test_a_refused_bot_secret_is_one_sentence_and_exit_2(tmp_path: Path) -> None:
+    with FakeWeComBot(BOT, SECRET) as fake:
+        fake.refuse_auth()
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "wecom", "--bot", "--db", str(tmp_path / "x.db")],
+            cwd=tmp_path, env=bot_env(fake), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "WECOM_BOT_SECRET" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_serve_with_two_workers_opens_one_connection(tmp_path: Path) -> None:
+    with FakeWeComBot(BOT, SECRET) as fake, serving(tmp_path / "esignbot.db", bot_env(fake),
+                                                    args=["--workers", "2"]) as server:
+        fake.wait_subscribed()
+        fake.push_text("alice", "开始")
+        fake.wait_for(lambda f: any("第 1 步" in m for m in f.markdowns_to("alice")))
+        time.sleep(3)  # both workers have had time to try
+        assert fake.connections == 1 and len(fake.subscribes) == 1
+        del server
+
+
+@pytest.mark.parametrize("chat", [None, GROUP])
+def test_a_review_result_is_announced_in_the_chat_proactively(tmp_path: Path, chat: str | None) -> None:
+    """The scheduler's notices leave through the same runtime and ``aibot_send_msg`` as replies:
+    a review result recorded by an admin is announced in the case's chat, with its mention."""
+    where = chat or "alice"
+    with running(tmp_path, ESIGNBOT_ADMINS=f"wecombot:{BOT}:alice") as bot:
+        bot.say("alice", "开始", "2", "2", "2", chat=chat)  # production, the transfer submitted
+        bot.fake.push_text("alice", "review transfer approved", chat=chat)
+        announced = bot.told(where, "📣 对公打款认证已完成")
+        assert announced.startswith("<@alice>")
+        assert bot.rows("SELECT count(*) FROM outbox WHERE purpose = 'result'") == [(1,)]
+
+
+def test_refused_for_now_messages_arrive_later_in_order(tmp_path: Path) -> None:
+    """WeCom's frequency limit (45009/846607): the outbox keeps the message and sends it again
+    after its back-off, before anything later in that chat."""
+    with running(tmp_path) as bot:
+        bot.say("alice", "开始")
+        bot.fake.rate_limit(2)
+        bot.fake.push_text("alice", "2")
+        bot.fake.push_text("alice", "1")
+        bot.told("alice", "主账号的 UIN", timeout=60)
+        said = bot.fake.markdowns_to("alice")
+        first = next(i for i, m in enumerate(said) if "正式环境" in m and "✔" in m)
+        second = next(i for i, m in enumerate(said) if "UIN" in m)
+        assert first < second
+        assert sum(f.errcode == 45009 for f in bot.fake.frames) == 2
+
+
+def test_a_group_members_keys_sent_in_a_single_chat_check_the_groups_case(tmp_path: Path) -> None:
+    cloud = FakeTencentCloud()
+    cloud.add_key(Key(SECRET_ID, SECRET_KEY, account_id="100016315204", user_id="100016315204",
+                      type="CAMUser"))
+    cloud.apps["prod"][APP_ID] = "ok"
+    with cloud.serving(), running(tmp_path, ESIGNBOT_TENCENTCLOUD_ENDPOINT=cloud.endpoint,
+                                  ESIGNBOT_TENCENTCLOUD_TEST_ENDPOINT=cloud.test_endpoint) as bot:
+        bot.say("alice", "开始", *ONLINE_ROUTE[:-2], chat=GROUP)
+        bot.say("bob", "1", chat=GROUP)  # the main account's key; the last question: the check
+        bot.told(GROUP, "现在检查密钥吗")
+        bot.say("bob", "检查", chat=GROUP)
+        bot.told(GROUP, "单聊")
+        msgid = bot.fake.push_text("bob", f"检查 {SECRET_ID} {SECRET_KEY}")
+        bot.told("bob", "正在用这对密钥")
+        bot.fake.redeliver(msgid)
+        bot.told(GROUP, "结论：全部通过", timeout=60)
+        bot.told(GROUP, "🎉 接入完成")
+        bot.say("bob", "help")
+        assert bot.rows("SELECT user_id, outcome FROM credential_checks") == [("bob", "pass")]
+        assert sum(c.action == "GetCallerIdentity" for c in cloud.calls) == 1
+        assert not any(SECRET_KEY in m for chat in (GROUP, "bob")
+                       for m in bot.fake.markdowns_to(chat))
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("esignbot.db*"))
+    assert SECRET_KEY.encode() not in raw
+    assert SECRET_KEY not in (tmp_path / "wecom-bot.log").read_text(encoding="utf-8")
