@@ -218,7 +218,7 @@ def _wecom_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     wecom.add_argument("--bot", action="store_true",
                        help="connect the smart bot (needs WECOM_BOT_ID and WECOM_BOT_SECRET)")
     wecom.add_argument("--db", help=DB_HELP)
-    wecom.set_defaults(run=_Lazy("bot.wecom_bot.cli:run_wecom"))
+    wecom.set_defaults(run=_Lazy("bot.wecom.smartbot.cli:run_wecom"))
 
 
 def _guide_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

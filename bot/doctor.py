@@ -120,7 +120,7 @@ def _platforms() -> list[tuple[str, Callable[[Settings], object | None]]]:
     Imported here: only the doctor and ``serve`` need wechatpy and bolt loaded."""
     from bot.slack.app import slack_http_settings
     from bot.wecom.callback import wecom_settings
-    from bot.wecom_bot.platform import bot_settings
+    from bot.wecom.smartbot.platform import bot_settings
 
     return [("WeCom", wecom_settings), ("WeCom smart bot", bot_settings),
             ("Slack (HTTP)", slack_http_settings)]

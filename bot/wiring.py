@@ -37,7 +37,7 @@ def _slack_platform(settings: Settings, dialogue: Dialogue) -> Platform | None:
 
 
 def _wecom_bot_platform(settings: Settings, dialogue: Dialogue) -> Platform | None:
-    from bot.wecom_bot.platform import wecom_bot_platform
+    from bot.wecom.smartbot.platform import wecom_bot_platform
 
     return wecom_bot_platform(settings, dialogue)
 

@@ -50,9 +50,9 @@ from bot.offload import Offload
 from bot.settings import ConfigError, Settings
 from bot.uploads import CHUNK_BYTES, Receiving, areceive, declared_length
 from bot.wecom.render import action_from_key
-from bot.wecom_bot import protocol
-from bot.wecom_bot.connection import LongConnection, NotConnected, Refused
-from bot.wecom_bot.render import MARKDOWN_MAX_BYTES, Outgoing, closed_card, markdown, render
+from bot.wecom.smartbot import protocol
+from bot.wecom.smartbot.connection import LongConnection, NotConnected, Refused
+from bot.wecom.smartbot.render import MARKDOWN_MAX_BYTES, Outgoing, closed_card, markdown, render
 from handlers import Dialogue, Inbound, InboundFile, Reply
 from handlers.catalogue import t
 from handlers.commands import Command, parse_command
@@ -65,7 +65,7 @@ from handlers.shapes import MAX_UPLOAD_BYTES, OutFile
 from storage import wecom as wecom_store
 from storage.conversation_langs import remembered_lang
 
-log = logging.getLogger("esignbot.wecom_bot")
+log = logging.getLogger("esignbot.wecom.smartbot")
 
 MEDIA_JOB = "wecombot.media"
 _MEDIA_THREADS = 8

@@ -29,9 +29,9 @@ from typing import Any
 
 import aiohttp
 
-from bot.wecom_bot import protocol
+from bot.wecom.smartbot import protocol
 
-log = logging.getLogger("esignbot.wecom_bot")
+log = logging.getLogger("esignbot.wecom.smartbot")
 
 Callback = Callable[[dict[str, Any]], Awaitable[None]]
 

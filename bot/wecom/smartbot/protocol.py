@@ -7,7 +7,7 @@ gives up reconnecting after ten attempts, and it brings pyee, websockets and cer
 protocol itself is small — JSON frames ``{cmd, headers: {req_id}, body}`` answered by
 ``{headers: {req_id}, errcode, errmsg[, body]}`` — and aiohttp, already a dependency, speaks
 WebSocket. Commands and shapes follow WeCom's document 101463 (智能机器人长连接) and both SDKs
-(the community ``wecom-aibot-sdk`` for the upload frames); ``tests/bot/wecom_bot`` holds the
+(the community ``wecom-aibot-sdk`` for the upload frames); ``tests/bot/wecom/smartbot`` holds the
 official SDK against our fake server to keep the two honest.
 """
 

@@ -36,7 +36,7 @@ def run_wecom(args: argparse.Namespace) -> int:
     from bot.background import background_work
     from bot.files.process import FileBuilderProcess
     from bot.mail.watch import MailConfigError
-    from bot.wecom_bot.platform import wecom_bot_platform
+    from bot.wecom.smartbot.platform import wecom_bot_platform
 
     settings = load_settings()
     logs.configure(settings)
@@ -63,8 +63,8 @@ def run_wecom(args: argparse.Namespace) -> int:
 async def _serve(platform: object, work: object) -> int:
     from bot.background import Background
     from bot.web.server import running
-    from bot.wecom_bot.connection import AuthRefused, TakenOver
-    from bot.wecom_bot.platform import WeComBotPlatform
+    from bot.wecom.smartbot.connection import AuthRefused, TakenOver
+    from bot.wecom.smartbot.platform import WeComBotPlatform
 
     assert isinstance(platform, WeComBotPlatform) and isinstance(work, Background)
     loop = asyncio.get_running_loop()
