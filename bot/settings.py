@@ -112,6 +112,9 @@ class Settings(BaseSettings):
                                pattern=r"^\s*wss?://[^/\s?#]+(/\S*)?\s*$",
                                description="a ws(s):// URL with a host, such as "
                                            "wss://openws.work.weixin.qq.com")
+    # Seconds between the smart bot's heartbeats; two unanswered and the connection is opened
+    # again (WeCom's SDKs use 30; shorter notices a dead NAT mapping sooner).
+    wecom_bot_heartbeat_seconds: float = Field(default=30.0, gt=0, le=300)
 
     # Slack: bot token and signing secret for HTTP (`serve`); bot token and app-level token for
     # Socket Mode (`slack --socket`). SLACK_API_URL is the Web API base (tests use a local one).

@@ -407,6 +407,16 @@ class FakeWeComBot:
         self._run(link.socket.send_str(json.dumps(frame, ensure_ascii=False)))
         return msgid
 
+    def push_raw(self, text: str) -> None:
+        """Send ``text`` as it is on the subscribed connection: what a broken or newer WeCom
+        might send (not JSON, a callback without its fields, a command nobody knows)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._link is not None, 15):
+                raise AssertionError("no subscribed connection to push to")
+            link = self._link
+            assert link is not None
+        self._run(link.socket.send_str(text))
+
     # -- the server -----------------------------------------------------------------------------
     async def _serve_media(self, request: web.Request) -> web.StreamResponse:
         media = request.match_info["id"]

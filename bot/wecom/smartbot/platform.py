@@ -343,12 +343,21 @@ class WeComBotPlatform:
         elif got.kind == "text":
             await self.offload.turn(self._text, got, inbound)
         elif got.kind in ("image", "file"):
-            payload = {"url": got.url, "aes_key": got.aes_key, "kind": got.kind,
-                       "event_id": inbound.event_id}
-            await self.offload.turn(
-                lambda: self.dialogue.tell(inbound, [], jobs=[(MEDIA_JOB, payload)]))
+            await self.offload.turn(self._media, got, inbound)
         else:
             await self.offload.turn(self._say, inbound, "wecom.unsupported")
+
+    def _media(self, got: protocol.BotInput, inbound: Inbound) -> Outcome:
+        """A picture or file becomes a job (the download waits for no acknowledgement). WeCom
+        delivers pictures in single chats only, so one sent there by a member without a case of
+        their own is for the group case they work on (the licence photo of a group's case)."""
+        target = self._working_case(inbound) if got.chat_type == "single" \
+            else inbound.conversation
+        there = inbound if target == inbound.conversation else \
+            inbound.model_copy(update={"conversation": target, "private": False})
+        payload = {"url": got.url, "aes_key": got.aes_key, "kind": got.kind,
+                   "event_id": inbound.event_id}
+        return self.dialogue.tell(there, [], jobs=[(MEDIA_JOB, payload)])
 
     def _text(self, got: protocol.BotInput, inbound: Inbound) -> Outcome:
         """A typed message (in the writer thread): keys first, then the dialogue."""
@@ -396,8 +405,9 @@ class WeComBotPlatform:
         return outcome
 
     def _working_case(self, inbound: Inbound) -> str:
-        """The conversation whose case a key typed in a single chat is for: the member's own
-        active case here, else the active group case of this bot they last acted in."""
+        """The conversation whose case a key or picture sent in a single chat is for: the
+        member's own active case here, else the active group case of this bot they last acted
+        in."""
         with self.dialogue.store.snapshot() as tx:
             if tx.active_case(inbound.conversation) is not None:
                 return inbound.conversation
@@ -526,6 +536,7 @@ class BotSettings:
     bot_id: str
     secret: str
     url: str
+    heartbeat_s: float
 
 
 def bot_settings(settings: Settings) -> BotSettings | None:
@@ -544,7 +555,7 @@ def bot_settings(settings: Settings) -> BotSettings | None:
         raise ConfigError("WECOM_BOT_ID must be the bot's ID as the admin console shows it "
                           "(letters and digits), not the bot's name.")
     url = settings.wecom_bot_url.strip()
-    return BotSettings(bot_id, secret, url)
+    return BotSettings(bot_id, secret, url, settings.wecom_bot_heartbeat_seconds)
 
 
 def wecom_bot_platform(settings: Settings, dialogue: Dialogue) -> WeComBotPlatform | None:
@@ -554,4 +565,4 @@ def wecom_bot_platform(settings: Settings, dialogue: Dialogue) -> WeComBotPlatfo
     store_path = getattr(dialogue.store, "path", None)
     lock = Path(f"{store_path}.wecom-bot-{found.bot_id}.lock") if store_path else None
     return WeComBotPlatform(dialogue, bot_id=found.bot_id, secret=found.secret, url=found.url,
-                            lock=lock)
+                            lock=lock, heartbeat_s=found.heartbeat_s)

@@ -299,3 +299,99 @@ def test_a_group_members_keys_sent_in_a_single_chat_check_the_groups_case(tmp_pa
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("esignbot.db*"))
     assert SECRET_KEY.encode() not in raw
     assert SECRET_KEY not in (tmp_path / "wecom-bot.log").read_text(encoding="utf-8")
+
+
+def test_what_wecom_sends_malformed_changes_nothing_and_voice_gets_a_sentence(tmp_path: Path) -> None:
+    with running(tmp_path) as bot:
+        bot.say("alice", "开始")
+        for raw in ("not json", "[1, 2]", '{"cmd": "aibot_msg_callback", "headers": {}}',
+                    '{"cmd": "aibot_msg_callback", "headers": {"req_id": "r"}, "body": {"msgtype": "text"}}',
+                    '{"cmd": "aibot_event_callback", "headers": {"req_id": "r"}, "body": 7}',
+                    '{"cmd": "aibot_future_thing", "headers": {"req_id": "r"}, "body": {}}'):
+            bot.fake.push_raw(raw)
+        before = len(bot.fake.markdowns_to("alice"))
+        body = {"msgid": "VOICE-1", "aibotid": BOT, "chattype": "single", "from": {"userid": "alice"},
+                "msgtype": "voice", "voice": {"content": "语音转文字"}}
+        bot.fake.push_raw(json.dumps({"cmd": "aibot_msg_callback", "headers": {"req_id": "v1"},
+                                      "body": body}))
+        bot.told("alice", "这种消息我还处理不了", before)
+        bot.say("alice", "2")
+        assert bot.answers(f"wecombot:{BOT}:single:alice")["environment"] == ("prod", "alice")
+        assert bot.proc.poll() is None
+        assert bot.fake.connections == 1
+
+
+def test_unanswered_heartbeats_open_the_connection_again(tmp_path: Path) -> None:
+    with running(tmp_path, WECOM_BOT_HEARTBEAT_SECONDS="0.3") as bot:
+        bot.fake.stall_pings()
+        bot.fake.wait_subscribed(2, timeout=20)
+        bot.fake.answer_pings()
+        bot.say("alice", "开始")
+        bot.told("alice", "第 1 步")
+        assert "did not answer two heartbeats" in bot.output()
+
+
+def test_a_second_connection_with_the_bots_id_stops_this_one_with_a_sentence(tmp_path: Path) -> None:
+    import asyncio
+
+    import aiohttp
+
+    async def take_over(url: str) -> None:
+        async with aiohttp.ClientSession() as session, session.ws_connect(url) as socket:
+            await socket.send_json({"cmd": "aibot_subscribe", "headers": {"req_id": "x"},
+                                    "body": {"bot_id": BOT, "secret": SECRET}})
+            await socket.receive(timeout=10)
+
+    with running(tmp_path) as bot:
+        asyncio.run(take_over(bot.fake.url))
+        assert bot.proc.wait(timeout=30) == 1
+        assert "Another connection took this smart bot over" in bot.output()
+
+
+def test_a_second_process_stands_by_and_takes_over_when_the_first_dies(tmp_path: Path) -> None:
+    with running(tmp_path) as bot:
+        standby_log = tmp_path / "standby.log"
+        with standby_log.open("wb") as out:
+            standby = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "wecom", "--bot", "--db", str(bot.db)],
+                cwd=tmp_path, env=bot_env(bot.fake), stdout=out, stderr=subprocess.STDOUT)
+        try:
+            bot.fake.wait_for(lambda fake: "standing by" in standby_log.read_text("utf-8"))
+            assert bot.fake.connections == 1
+            bot.say("alice", "开始")
+            bot.proc.kill()  # the holder dies however it dies; the kernel lets go of its lock
+            bot.proc.wait()
+            bot.fake.wait_subscribed(2, timeout=30)
+            bot.say("alice", "2")
+            bot.told("alice", "✔ 已保存「环境」")
+        finally:
+            standby.terminate()
+            standby.wait(timeout=60)
+        assert "Traceback" not in standby_log.read_text("utf-8")
+
+
+def test_entering_the_single_chat_is_welcomed_once(tmp_path: Path) -> None:
+    with running(tmp_path) as bot:
+        msgid = bot.fake.push_event("alice", "enter_chat")
+        bot.fake.wait_for(lambda fake: len(fake.welcomes) == 1)
+        bot.fake.redeliver(msgid)
+        bot.say("alice", "help")
+        assert len(bot.fake.welcomes) == 1
+        assert "开始" in json.dumps(bot.fake.welcomes[0], ensure_ascii=False)
+
+
+def test_a_groups_licence_photo_is_sent_in_a_single_chat_and_lands_in_the_groups_case(
+        tmp_path: Path) -> None:
+    photo = noisy_jpeg(seed=5)
+    with running(tmp_path) as bot:
+        bot.say("alice", "开始", *OFFLINE_UNTIL_IMAGE, chat=GROUP)
+        bot.told(GROUP, "营业执照的照片")
+        before = len(bot.fake.markdowns_to(GROUP))
+        bot.fake.push_image("bob", photo)  # bob never answered: nothing of his to send it to
+        bot.told("bob", "", 0)
+        bot.fake.push_image("alice", photo)  # alice works on the group's case
+        bot.told(GROUP, "已保存「多合一营业执照」", before, timeout=60)
+        assert [hashlib.sha256(row[0]).hexdigest() for row in bot.rows("SELECT data FROM files")] \
+            == [hashlib.sha256(photo).hexdigest()]
+        assert bot.rows("SELECT DISTINCT c.conversation FROM files f JOIN cases c ON c.id = f.case_id") \
+            == [(f"wecombot:{BOT}:group:{GROUP}",)]
