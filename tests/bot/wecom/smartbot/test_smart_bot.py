@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -115,6 +116,13 @@ def running(tmp_path: Path, *, per_minute: int = 10_000, **extra: str) -> Iterat
     assert "Traceback" not in log.read_text(encoding="utf-8", errors="replace")
 
 
+def packed(package: bytes) -> list[str]:
+    """sha256 of the pictures in a materials zip."""
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        return [hashlib.sha256(archive.read(name)).hexdigest() for name in archive.namelist()
+                if name.lower().endswith((".png", ".jpg", ".jpeg"))]
+
+
 def card_for(fake: FakeWeComBot, chat: str, key_prefix: str) -> dict[str, Any]:
     """The latest card with a button for ``key_prefix`` (it follows the question's text)."""
     def cards(fake: FakeWeComBot) -> list[dict[str, Any]]:
@@ -187,6 +195,12 @@ def test_a_licence_photo_sent_encrypted_is_stored_whole(tmp_path: Path) -> None:
         stored = bot.rows("SELECT data FROM files")
         assert [hashlib.sha256(row[0]).hexdigest() for row in stored] == [
             hashlib.sha256(photo).hexdigest()]
+        # The materials package holds it: several megabytes back, uploaded in 512 KiB chunks.
+        bot.say("alice", "材料")
+        bot.fake.wait_for(lambda fake: bool(fake.files_to("alice")), timeout=60)
+        assert packed(bot.fake.files_to("alice")[-1][1]) == [hashlib.sha256(photo).hexdigest()]
+        chunks = [f for f in bot.fake.frames if f.cmd == "aibot_upload_media_chunk"]
+        assert len(chunks) >= 5 and all(f.errcode == 0 for f in chunks)
 
 
 def test_a_dropped_connection_is_survived_and_a_redelivery_is_applied_once(tmp_path: Path) -> None:
@@ -395,3 +409,9 @@ def test_a_groups_licence_photo_is_sent_in_a_single_chat_and_lands_in_the_groups
             == [hashlib.sha256(photo).hexdigest()]
         assert bot.rows("SELECT DISTINCT c.conversation FROM files f JOIN cases c ON c.id = f.case_id") \
             == [(f"wecombot:{BOT}:group:{GROUP}",)]
+        # The package holds personal data in full: it goes to alice's single chat, not the group.
+        before = len(bot.fake.markdowns_to(GROUP))
+        bot.fake.push_text("alice", "材料", chat=GROUP)
+        bot.told(GROUP, "发到了你和我的单聊里", before, timeout=60)
+        assert packed(bot.fake.files_to("alice")[-1][1]) == [hashlib.sha256(photo).hexdigest()]
+        assert bot.fake.files_to(GROUP) == []
