@@ -28,19 +28,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from tencentcloud.cam.v20190116 import cam_client
-from tencentcloud.cam.v20190116 import models as cam_models
-from tencentcloud.common.credential import Credential
-from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-from tencentcloud.common.profile.client_profile import ClientProfile
-from tencentcloud.common.profile.http_profile import HttpProfile
-from tencentcloud.essbasic.v20210526 import essbasic_client
-from tencentcloud.essbasic.v20210526 import models as ess_models
-from tencentcloud.sts.v20180813 import models as sts_models
-from tencentcloud.sts.v20180813 import sts_client
 
 from bot.settings import Settings
 from handlers import Dialogue, Reply
@@ -60,6 +49,12 @@ from handlers.credentials.report import (
 )
 from handlers.credentials.secret_shapes import secret_id_problem, secret_key_problem
 from storage.conversation_langs import remembered_lang
+
+if TYPE_CHECKING:  # the SDK itself is imported when a check runs (below): ~0.3 s that every
+    # `serve`, worker and terminal start would otherwise pay for a check it may never make
+    from tencentcloud.common.credential import Credential
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+    from tencentcloud.common.profile.client_profile import ClientProfile
 
 log = logging.getLogger("esignbot.credentials")
 
@@ -318,14 +313,22 @@ class TencentCloudCredentialChecker:
 
     # -- the calls -------------------------------------------------------------------------
     def _profile(self, endpoint: Endpoint) -> ClientProfile:
+        from tencentcloud.common.profile.client_profile import ClientProfile
+        from tencentcloud.common.profile.http_profile import HttpProfile
+
         http = HttpProfile(endpoint=endpoint.host, protocol=endpoint.scheme,
                            reqTimeout=self.timeout)
         return ClientProfile(httpProfile=http)
 
     def _credential(self, request: CredentialRequest) -> Credential:
+        from tencentcloud.common.credential import Credential
+
         return Credential(request.secret_id, request.secret_key.get_secret_value())
 
     def _call_sts(self, request: CredentialRequest) -> _Answer:
+        from tencentcloud.sts.v20180813 import models as sts_models
+        from tencentcloud.sts.v20180813 import sts_client
+
         endpoint = self.endpoints.sts
         client = sts_client.StsClient(self._credential(request), STS_REGION,
                                       self._profile(endpoint))
@@ -333,6 +336,9 @@ class TencentCloudCredentialChecker:
                           lambda: client.GetCallerIdentity(sts_models.GetCallerIdentityRequest()))
 
     def _call_cam(self, request: CredentialRequest, uin: str, page: int) -> _Answer:
+        from tencentcloud.cam.v20190116 import cam_client
+        from tencentcloud.cam.v20190116 import models as cam_models
+
         endpoint = self.endpoints.cam
         client = cam_client.CamClient(self._credential(request), "", self._profile(endpoint))
         query = cam_models.ListAttachedUserAllPoliciesRequest()
@@ -344,6 +350,9 @@ class TencentCloudCredentialChecker:
                           lambda: client.ListAttachedUserAllPolicies(query))
 
     def _call_ess(self, request: CredentialRequest, environment: str) -> _Answer:
+        from tencentcloud.essbasic.v20210526 import essbasic_client
+        from tencentcloud.essbasic.v20210526 import models as ess_models
+
         endpoint = self.endpoints.essbasic(environment)
         client = essbasic_client.EssbasicClient(self._credential(request), "",
                                                 self._profile(endpoint))
@@ -357,6 +366,10 @@ class TencentCloudCredentialChecker:
 
     def _call(self, endpoint: Endpoint, action: str, send: Callable[[], Any]) -> _Answer:
         """One call with bounded retries on throttling; every failure becomes an answer."""
+        from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
+            TencentCloudSDKException,
+        )
+
         for attempt in range(1, max(1, self.attempts) + 1):
             try:
                 return _Answer(value=send(), host=endpoint.host)

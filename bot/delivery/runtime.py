@@ -169,6 +169,7 @@ class DeliveryRuntime:
         self._lane_pools: dict[str, ThreadPoolExecutor] = {}
         self._in_lanes: set[int] = set()
         self._dead_checked = 0.0
+        self._last_served: tuple[list[str], list[str]] = ([], [])
         self._last_pass: float | None = None
         self._pass_started: float | None = None
         self._last_error = ""
@@ -393,10 +394,16 @@ class DeliveryRuntime:
             self._wake.wait(self.poll_s)
 
     def _pass(self) -> None:
+        prefixes, exact = self._served()
+        if (prefixes, exact) != self._last_served:
+            # A transport started sending here (a standby took over the WeCom smart bot's
+            # connection from a process that died): what that process held is let go now, not
+            # at the next check half a minute on.
+            self._last_served = (prefixes, exact)
+            self._dead_checked = 0.0
         if time.monotonic() - self._dead_checked > DEAD_CLAIMS_EVERY_S:
             self._dead_checked = time.monotonic()
             self.release_dead_claims()
-        prefixes, exact = self._served()
         with self.store.snapshot() as tx:
             due = outbox.due_conversations(tx, now=_iso(self.clock()), prefixes=prefixes,
                                            conversations=exact, recipient=self.recipient)

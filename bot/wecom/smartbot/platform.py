@@ -76,8 +76,12 @@ _STANDBY_POLL_S = 2.0
 
 
 class StandbyLock:
-    """An exclusive ``flock`` on a file beside the database: held by one process per bot, let
-    go by the kernel when that process ends (however it ends)."""
+    """An exclusive lock on a file beside the database: held by one process per bot, let go by
+    the kernel when that process ends (however it ends).
+
+    A POSIX record lock (``lockf``), not ``flock``: a ``flock`` belongs to the open file, which
+    any child forked after it would share and keep after the holder died; a record lock is the
+    process's own."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -92,7 +96,7 @@ class StandbyLock:
 
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
             return False

@@ -277,7 +277,7 @@ def test_refused_for_now_messages_arrive_later_in_order(tmp_path: Path) -> None:
     after its back-off, before anything later in that chat."""
     with running(tmp_path) as bot:
         bot.say("alice", "开始")
-        bot.fake.rate_limit(2)
+        bot.fake.rate_limit(1)
         bot.fake.push_text("alice", "2")
         bot.fake.push_text("alice", "1")
         bot.told("alice", "主账号的 UIN", timeout=60)
@@ -285,7 +285,7 @@ def test_refused_for_now_messages_arrive_later_in_order(tmp_path: Path) -> None:
         first = next(i for i, m in enumerate(said) if "正式环境" in m and "✔" in m)
         second = next(i for i, m in enumerate(said) if "UIN" in m)
         assert first < second
-        assert sum(f.errcode == 45009 for f in bot.fake.frames) == 2
+        assert sum(f.errcode == 45009 for f in bot.fake.frames) == 1
 
 
 def test_a_group_members_keys_sent_in_a_single_chat_check_the_groups_case(tmp_path: Path) -> None:
@@ -370,7 +370,10 @@ def test_a_second_process_stands_by_and_takes_over_when_the_first_dies(tmp_path:
                 [sys.executable, "-m", "bot.cli", "wecom", "--bot", "--db", str(bot.db)],
                 cwd=tmp_path, env=bot_env(bot.fake), stdout=out, stderr=subprocess.STDOUT)
         try:
-            bot.fake.wait_for(lambda fake: "standing by" in standby_log.read_text("utf-8"))
+            deadline = time.monotonic() + 30  # a log file: nothing to await but its lines
+            while "standing by" not in standby_log.read_text("utf-8"):
+                assert time.monotonic() < deadline, standby_log.read_text("utf-8")
+                time.sleep(0.05)
             assert bot.fake.connections == 1
             bot.say("alice", "开始")
             bot.proc.kill()  # the holder dies however it dies; the kernel lets go of its lock
