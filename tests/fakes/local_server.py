@@ -18,6 +18,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -90,14 +91,19 @@ class Serve:
     def stop(self, timeout_s: float = 60) -> str:
         """SIGTERM (``serve`` drains its background work first), SIGKILL if it has not ended
         within ``timeout_s``; returns everything it printed."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            self.proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc, timeout_s)
         return self.output()
+
+
+def stop_process(proc: subprocess.Popen[Any], timeout_s: float = 60) -> None:
+    """SIGTERM, as a service manager stops a process; SIGKILL if it has not ended in time."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def start_serve(db: Path, env: dict[str, str], *, log: Path | None = None,

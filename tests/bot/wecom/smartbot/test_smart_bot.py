@@ -33,7 +33,7 @@ from tests.bot.wecom.test_callback import (
     UNCHECKED,
 )
 from tests.conftest import noisy_jpeg
-from tests.fakes.local_server import clean_env, serving
+from tests.fakes.local_server import clean_env, serving, stop_process
 from tests.fakes.tencentcloud import FakeTencentCloud, Key
 from tests.fakes.wecom_bot_server import FakeWeComBot
 
@@ -106,13 +106,7 @@ def running(tmp_path: Path, *, per_minute: int = 10_000, **extra: str) -> Iterat
             server.wait_subscribed()
             yield bot
         finally:
-            if proc.poll() is None:
-                proc.terminate()
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
     assert "Traceback" not in log.read_text(encoding="utf-8", errors="replace")
 
 
