@@ -21,14 +21,6 @@ from bot.wiring import build_dialogue
 USAGE = ("Use `esignbot wecom --bot` for the smart bot's long connection (WECOM_BOT_ID and "
          "WECOM_BOT_SECRET), or `esignbot serve` for the self-built app's HTTP callback; "
          "`esignbot guide wecom-bot` says which to choose.")
-REFUSED = ("WeCom refused WECOM_BOT_ID / WECOM_BOT_SECRET ({detail}). Copy both again from the "
-           "admin console (应用管理 > 智能机器人 > your bot > API 模式, 长连接); a secret that was "
-           "reset replaces the old one. Steps: `esignbot guide wecom-bot`.")
-TAKEN_OVER = ("Another connection took this smart bot over (another esignbot, or a program using "
-              "WeCom's SDK with the same bot ID): WeCom keeps one connection per bot. Stop the "
-              "other one, then start this again.")
-
-
 def run_wecom(args: argparse.Namespace) -> int:
     if not args.bot:
         print(USAGE, file=sys.stderr)
@@ -78,11 +70,8 @@ async def _serve(platform: object, work: object) -> int:
             await asyncio.shield(platform.task)
         except asyncio.CancelledError:
             return 0  # stopped (Ctrl-C, SIGTERM): shut down in order
-        except AuthRefused as refused:
-            print(REFUSED.format(detail=f"errcode {refused.errcode}: {refused.errmsg}"),
-                  file=sys.stderr)
-            return 2
+        except AuthRefused:
+            return 2  # said in the log, in the words of ``REFUSED``
         except TakenOver:
-            print(TAKEN_OVER, file=sys.stderr)
             return 1
     return 0

@@ -51,7 +51,13 @@ from bot.settings import ConfigError, Settings
 from bot.uploads import CHUNK_BYTES, Receiving, areceive, declared_length
 from bot.wecom.render import action_from_key
 from bot.wecom.smartbot import protocol
-from bot.wecom.smartbot.connection import LongConnection, NotConnected, Refused
+from bot.wecom.smartbot.connection import (
+    AuthRefused,
+    LongConnection,
+    NotConnected,
+    Refused,
+    TakenOver,
+)
 from bot.wecom.smartbot.render import MARKDOWN_MAX_BYTES, Outgoing, closed_card, markdown, render
 from handlers import Dialogue, Inbound, InboundFile, Reply
 from handlers.catalogue import t
@@ -73,6 +79,13 @@ _MEDIA_TIMEOUT_S = 90.0
 _CONNECT_WAIT_S = 10.0
 """How long a send waits for the connection to come back before the runtime retries later."""
 _STANDBY_POLL_S = 2.0
+
+REFUSED = ("WeCom refused WECOM_BOT_ID / WECOM_BOT_SECRET ({detail}). Copy both again from the "
+           "admin console (应用管理 > 智能机器人 > your bot > API 模式, 长连接); a secret that was "
+           "reset replaces the old one. Steps: `esignbot guide wecom-bot`.")
+TAKEN_OVER = ("Another connection took this smart bot over (another esignbot, or a program using "
+              "WeCom's SDK with the same bot ID): WeCom keeps one connection per bot. Stop the "
+              "other one, then start this again.")
 
 
 class StandbyLock:
@@ -178,6 +191,12 @@ class WeComBotPlatform:
         self.active = True
         try:
             await self.connection.run()
+        except AuthRefused as refused:
+            log.error(REFUSED.format(detail=f"errcode {refused.errcode}: {refused.errmsg}"))
+            raise
+        except TakenOver:
+            log.error(TAKEN_OVER)
+            raise
         finally:
             self.active = False
 
