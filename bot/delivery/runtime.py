@@ -398,7 +398,7 @@ class DeliveryRuntime:
         if (prefixes, exact) != self._last_served:
             # A transport started sending here (a standby took over the WeCom smart bot's
             # connection from a process that died): what that process held is let go now, not
-            # at the next check half a minute on.
+            # at the next check, up to ten seconds on.
             self._last_served = (prefixes, exact)
             self._dead_checked = 0.0
         if time.monotonic() - self._dead_checked > DEAD_CLAIMS_EVERY_S:

@@ -46,7 +46,10 @@ class NotNow(Exception):
 
 
 class Transport(Protocol):
-    """A platform as the runtime sees it."""
+    """A platform as the runtime sees it. One may also have ``active`` (a bool, read on every
+    pass): while it is False the runtime leaves its conversations and jobs to the process where
+    it is True (the WeCom smart bot's one connection is held by one process, the others stand
+    by)."""
 
     @property
     def key(self) -> str:
