@@ -35,6 +35,7 @@ import hashlib
 import logging
 import math
 import os
+import re
 from base64 import b64encode
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,7 @@ _MEDIA_TIMEOUT_S = 90.0
 _CONNECT_WAIT_S = 10.0
 """How long a send waits for the connection to come back before the runtime retries later."""
 _STANDBY_POLL_S = 2.0
+_BOT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 REFUSED = ("WeCom refused WECOM_BOT_ID / WECOM_BOT_SECRET ({detail}). Copy both again from the "
            "admin console (应用管理 > 智能机器人 > your bot > API 模式, 长连接); a secret that was "
@@ -574,7 +576,7 @@ def bot_settings(settings: Settings) -> BotSettings | None:
         missing = "WECOM_BOT_ID" if not bot_id else "WECOM_BOT_SECRET"
         raise ConfigError(f"The WeCom smart bot is only partly configured: set {missing} too "
                           "(steps: `esignbot guide wecom-bot`), or unset the other.")
-    if not all(c.isalnum() or c in "_-" for c in bot_id) or len(bot_id) > 64:
+    if not _BOT_ID.fullmatch(bot_id):  # ASCII only: str.isalnum() took a name like "E签助手"
         raise ConfigError("WECOM_BOT_ID must be the bot's ID as the admin console shows it "
                           "(letters and digits), not the bot's name.")
     url = settings.wecom_bot_url.strip()
