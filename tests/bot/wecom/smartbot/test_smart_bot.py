@@ -88,6 +88,16 @@ class Bot:
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
+    def acknowledged(self, timeout: float = 30) -> None:
+        """Wait until WeCom's ack of every reply has reached the bot (its outbox holds none
+        unsent). A connection cut between WeCom's receipt and its ack is at-least-once: the bot
+        cannot know the send arrived and sends it again, as it must; tests about something else
+        cut only after this."""
+        deadline = time.monotonic() + timeout
+        while self.rows("SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')") != [(0,)]:
+            assert time.monotonic() < deadline, f"replies never acknowledged\n{self.output()}"
+            time.sleep(0.05)
+
 
 @contextmanager
 def running(tmp_path: Path, *, per_minute: int = 10_000, **extra: str) -> Iterator[Bot]:
@@ -200,12 +210,14 @@ def test_a_licence_photo_sent_encrypted_is_stored_whole(tmp_path: Path) -> None:
 def test_a_dropped_connection_is_survived_and_a_redelivery_is_applied_once(tmp_path: Path) -> None:
     with running(tmp_path) as bot:
         bot.say("alice", "开始")
+        bot.acknowledged()
         bot.fake.drop()
         bot.fake.wait_subscribed(2)
         before = len(bot.fake.markdowns_to("alice"))
         msgid = bot.fake.push_text("alice", "2")
         bot.told("alice", "✔ 已保存「环境」", before)
         bot.fake.redeliver(msgid)  # WeCom delivers the message again, on this connection
+        bot.acknowledged()
         bot.fake.drop()
         bot.fake.wait_subscribed(3)
         bot.fake.redeliver(msgid)  # …and on the next
