@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from handlers.flow import FIELDS
+from handlers.flow import FIELDS, SENTENCE_END, fold_reply
 
 
 class Command(StrEnum):
@@ -127,7 +127,9 @@ def parse_command(text: str) -> ParsedCommand | None:
 
     Only the command word is normalised (full-width slash and letters from a Chinese IME); the
     arguments are returned as typed, so ``edit enterprise_name 腾讯科技（深圳）有限公司`` keeps
-    its full-width brackets.
+    its full-width brackets. A command word said as a sentence (``状态。``, ``help.``,
+    ``帮助！``, as a voice message's transcription ends) is that word; a mark alone after it
+    (``状态 。``) is no argument. ``?`` and ``？`` are themselves ``help``.
     """
     stripped = text.strip()
     slash = stripped[:1] in {"/", "／"}
@@ -136,14 +138,22 @@ def parse_command(text: str) -> ParsedCommand | None:
     parts = stripped.split(maxsplit=1)
     if not parts:
         return None
-    word = fold_word(parts[0])
+    typed = parts[0]
+    word = fold_word(typed)
     spec = _BY_WORD.get(word)
+    if spec is None:  # ``?`` is a word of its own (``??`` too); ``help?`` is ``help`` asked
+        word = word.rstrip(SENTENCE_END) or word[:1]
+        spec = _BY_WORD.get(word)
+        while len(typed) > 1 and not fold_reply(typed[-1]):  # shown without its mark
+            typed = typed[:-1]
     if spec is None:
         return None
     args = parts[1].strip() if len(parts) > 1 else ""
+    if not fold_reply(args):
+        args = ""
     explicit = slash or not word.isascii()  # a Chinese command word is never an English name
     if args and not explicit:
         reader = _READERS.get(spec.command) if spec.takes_args else None
         if reader is None or not reader(args):
             return None
-    return ParsedCommand(spec.command, args, parts[0], explicit)
+    return ParsedCommand(spec.command, args, typed, explicit)

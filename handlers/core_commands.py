@@ -289,9 +289,9 @@ def answers_cancel(turn: Turn, command: ParsedCommand | None) -> bool:
         return action.step == CONFIRM_STEP
     if command is not None:
         return command.command is Command.CANCEL
-    words = _YES_WORDS | _NO_WORDS | {fold(w) for key in ("opt.confirm.yes", "opt.confirm.no")
-                                      for w in labels(key)}
-    return fold(turn.msg.text) in words
+    words = _YES_WORDS | _NO_WORDS | {flow.fold_reply(w) for key in ("opt.confirm.yes",
+                                      "opt.confirm.no") for w in labels(key)}
+    return flow.fold_reply(turn.msg.text) in words
 
 
 def cancel_lapses(turn: Turn) -> list[Reply]:
@@ -306,7 +306,7 @@ def confirm_cancel(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
     case = turn.require_case()
     action = turn.msg.action
     answer = action.value if action is not None and action.step == CONFIRM_STEP else turn.msg.text
-    confirmed = fold(answer) in _YES_WORDS or (
+    confirmed = flow.fold_reply(answer) in _YES_WORDS or (
         command is not None and command.command is Command.CANCEL
     )
     if not confirmed:

@@ -429,15 +429,45 @@ def _fold(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+SENTENCE_END = "。.!?~〜"
+"""Sentence-final marks, as NFKC leaves them: it folds the full-width ``．！？～`` and the
+half-width ``｡`` to these (``…`` to ``...``). WeCom's smart bot hands a voice message over as
+its transcription, which ends with one, and people put one after a short reply on a phone."""
+CHINESE_NUMERALS: Mapping[str, int] = MappingProxyType(
+    {numeral: number for number, numeral in enumerate("一二三四五六七八九十", start=1)})
+"""The numerals people write for a list's item number, 一 to 十 (no list here is longer).
+Not 两: it counts things (两个) and is never an item's number; not 〇/零 (no item 0), nor the
+banking forms 壹贰叁 or compounds (十一, 二二): nobody picks an item from a short list so."""
+
+
+def fold_reply(text: str) -> str:
+    """A short reply to a choice, compared loosely: folded as everywhere (NFKC, so full-width
+    and circled digits are plain ones; case-folded; no white space), without the sentence-final
+    marks after it, and a Chinese numeral (``二``) as its digits (``2``). Every place that reads
+    a choice (an option, a yes or no, ``keep``, ``none``) compares with this; a free-text answer
+    is stored as typed and never passes through it."""
+    folded = _fold(text).rstrip(SENTENCE_END)
+    number = CHINESE_NUMERALS.get(folded)
+    return folded if number is None else str(number)
+
+
+def option_number(text: str) -> int | None:
+    """The item number ``text`` is (``2``, ``２``, ``②``, ``二``, ``2。``), if it is one."""
+    folded = fold_reply(text)
+    return int(folded) if folded.isascii() and folded.isdigit() else None
+
+
 def option_words(option: Option, labels: tuple[str, ...]) -> set[str]:
-    return {_fold(w) for w in (option.value, *option.aliases, *labels)}
+    return {fold_reply(w) for w in (option.value, *option.aliases, *labels)}
 
 
 def match_option(
     field_def: Field, text: str, label_of: Callable[[str, str], tuple[str, ...]]
 ) -> str | None:
-    """The option a person meant: its number, value, label in either language, or an alias."""
-    wanted = _fold(text)
+    """The option a person meant: its number (Arabic, full-width, circled or Chinese digits),
+    value, label in either language, or an alias, compared by :func:`fold_reply`, so a mark
+    after it (``正式环境。``, ``2。``, as a voice message's transcription ends) is no matter."""
+    wanted = fold_reply(text)
     if not wanted:
         return None
     for index, option in enumerate(field_def.options, start=1):

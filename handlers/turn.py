@@ -92,8 +92,8 @@ def option_labels(key: str, value: str) -> tuple[str, ...]:
 
 def parse_environment(text: str) -> str | None:
     """``test`` / ``prod`` in any of the words the environment question accepts (not the
-    option numbers: ``check 1`` or ``start 2`` mean nothing)."""
-    if text.strip().isdigit():
+    option numbers, in any digits: ``check 1``, ``start 2`` or ``开始 二`` mean nothing)."""
+    if flow.option_number(text) is not None:
         return None
     return flow.match_option(FIELDS["environment"], text.strip(), option_labels)
 
@@ -272,7 +272,7 @@ class Turn:
         nothing is written, and the flow goes on as if it had been answered."""
         key = flow.answered_field(step, self.values)
         if self.focus != step.name or key is None or self.msg.file is not None \
-                or (text.strip() and fold(text) not in KEEP_WORDS):
+                or (text.strip() and flow.fold_reply(text) not in KEEP_WORDS):
             return None
         self.focus = None
         after = self.current_step()
@@ -335,7 +335,7 @@ class Turn:
 
     def _parse_multi(self, key: str, text: str) -> list[str]:
         field = FIELDS[key]
-        if fold(text) in _NONE_WORDS:
+        if flow.fold_reply(text) in _NONE_WORDS:
             return []
         chosen: list[str] = []
         for item in (i for i in _split_list(text) if i):

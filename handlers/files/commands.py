@@ -544,8 +544,9 @@ def answers_email(turn: Turn, command: ParsedCommand | None) -> bool:
         return action.step == EMAIL_CONFIRM_STEP
     if command is not None:
         return command.command is Command.CANCEL
-    labelled = {fold(w) for key in ("files.opt.send", "files.opt.dont_send") for w in labels(key)}
-    return fold(turn.msg.text) in _SEND_WORDS | _KEEP_WORDS | labelled
+    labelled = {flow.fold_reply(w) for key in ("files.opt.send", "files.opt.dont_send")
+                for w in labels(key)}
+    return flow.fold_reply(turn.msg.text) in _SEND_WORDS | _KEEP_WORDS | labelled
 
 
 def email_lapses(turn: Turn) -> list[Reply]:
@@ -564,7 +565,7 @@ def confirm_email(turn: Turn, command: ParsedCommand | None) -> list[Reply]:
     if action is not None:
         confirmed = action.step == EMAIL_CONFIRM_STEP and action.value == SEND_VALUE
     else:
-        confirmed = command is None and fold(turn.msg.text) in _SEND_WORDS
+        confirmed = command is None and flow.fold_reply(turn.msg.text) in _SEND_WORDS
     if not confirmed:
         return [turn.reply("info", "files.mail_kept"), *turn.reask()]
     services = _configured(turn)
