@@ -62,4 +62,19 @@ TEXTS: dict[str, tuple[str, str]] = {
         "chat. I did not store the keys, but this chat's history still holds your message: "
         "recall or delete it.",
     ),
+    "wecombot.unsupported": (
+        "我能读懂文字、语音、图片、文件和卡片按钮；这种消息我还处理不了。回复「帮助」查看可以做什么。",
+        "I can read text, voice, pictures, files and card buttons, but not this kind of "
+        "message. Reply 'help' to see what I can do.",
+    ),
+    "wecombot.first_picture_only": (
+        "这条消息有 {count} 张图片，我只收下了第一张。其他图片请一张一张地发。",
+        "That message held {count} pictures; I took the first one only. Send the others one "
+        "at a time.",
+    ),
+    "wecombot.voice_unheard": (
+        "这条语音没有转出文字，什么都没有保存。请再说一次，或者直接打字回复。",
+        "No words came through from that voice message, so nothing was saved. Say it again, "
+        "or type your answer.",
+    ),
 }

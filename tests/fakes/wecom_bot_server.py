@@ -251,6 +251,29 @@ class FakeWeComBot:
         body["image"] = self._host(content, "")
         return self._push("aibot_msg_callback", body, "message", user)
 
+    def push_voice(self, user: str, said: str, *, msgid: str | None = None) -> str:
+        """A voice message in a single chat: WeCom sends its transcription, not the sound
+        (doc 100719, 语音: ``voice.content``)."""
+        body = self._envelope(user, None, msgid, "voice")
+        body["voice"] = {"content": said}
+        return self._push("aibot_msg_callback", body, "message", user)
+
+    def push_mixed(self, user: str, *parts: str | bytes, chat: str | None = None,
+                   msgid: str | None = None) -> str:
+        """Text and pictures as one message (图文混排), the way a picture reaches the bot in a
+        group: ``mixed.msg_item`` in order, a ``str`` a text part, ``bytes`` a picture hosted
+        encrypted like any other; in a group the first text part starts with the mention."""
+        items: list[dict[str, Any]] = []
+        for part in parts:
+            if isinstance(part, bytes):
+                items.append({"msgtype": "image", "image": self._host(part, "")})
+            else:
+                mention = f"@{self.bot_name} " if chat and not items else ""
+                items.append({"msgtype": "text", "text": {"content": mention + part}})
+        body = self._envelope(user, chat, msgid, "mixed")
+        body["mixed"] = {"msg_item": items}
+        return self._push("aibot_msg_callback", body, "message", chat or user)
+
     def push_file(self, user: str, content: bytes, filename: str, *,
                   chat: str | None = None) -> str:
         """A file; its name comes only with the download (Content-Disposition), as from WeCom."""

@@ -369,20 +369,30 @@ class WeComBotPlatform:
             await self.offload.turn(self._text, got, inbound)
         elif got.kind in ("image", "file"):
             await self.offload.turn(self._media, got, inbound)
+        elif got.kind == "unheard":
+            await self.offload.turn(self._say, inbound, "wecombot.voice_unheard")
         else:
-            await self.offload.turn(self._say, inbound, "wecom.unsupported")
+            await self.offload.turn(self._say, inbound, "wecombot.unsupported")
 
     def _media(self, got: protocol.BotInput, inbound: Inbound) -> Outcome:
-        """A picture or file becomes a job (the download waits for no acknowledgement). WeCom
-        delivers pictures in single chats only, so one sent there by a member without a case of
-        their own is for the group case they work on (the licence photo of a group's case)."""
+        """Each picture or file becomes a job (the download waits for no acknowledgement). A
+        picture alone reaches the bot only in a single chat, so one sent there by a member
+        without a case of their own is for the group case they work on (the licence photo of a
+        group's case); sent with words in a group (图文混排), it is the group's. Of several
+        pictures in one message only the first is taken, as in Slack, and the sender is told:
+        the jobs of one conversation run side by side, so which of them answered first would
+        be chance."""
         target = self._working_case(inbound) if got.chat_type == "single" \
             else inbound.conversation
         there = inbound if target == inbound.conversation else \
             inbound.model_copy(update={"conversation": target, "private": False})
-        payload = {"url": got.url, "aes_key": got.aes_key, "kind": got.kind,
+        media = got.media[0]
+        payload = {"url": media.url, "aes_key": media.aes_key, "kind": got.kind,
                    "event_id": inbound.event_id}
-        return self.dialogue.tell(there, [], jobs=[(MEDIA_JOB, payload)])
+        told = [] if len(got.media) == 1 else [Reply(kind="info", private=True, text=t(
+            "wecombot.first_picture_only", self._conversation_lang(target),
+            count=len(got.media)))]
+        return self.dialogue.tell(there, told, jobs=[(MEDIA_JOB, payload)])
 
     def _text(self, got: protocol.BotInput, inbound: Inbound) -> Outcome:
         """A typed message (in the writer thread): keys first, then the dialogue."""

@@ -17,7 +17,7 @@ import base64
 import binascii
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -39,6 +39,9 @@ EVENT_CALLBACK = "aibot_event_callback"
 UPLOAD_CHUNK_BYTES = 512 * 1024
 """A chunk's size before base64 (WeCom's limit), at most ``UPLOAD_MAX_CHUNKS`` of them."""
 UPLOAD_MAX_CHUNKS = 100
+MAX_MIXED_ITEMS = 20
+"""Parts of a text-and-pictures message read (WeCom's client allows far fewer pictures); the
+rest are left, so a forged frame cannot start a thousand downloads."""
 
 RATE_LIMITED = frozenset({45009, 45033, 45035, 846607, -1})
 """errcodes that mean "not now": frequency limits (846607 is the long connection's own, "aibot send
@@ -57,7 +60,17 @@ def frame(cmd: str, body: dict[str, Any] | None = None, req_id: str | None = Non
     return out
 
 
-InputKind = Literal["text", "image", "file", "other", "enter", "click", "kicked", "event"]
+InputKind = Literal["text", "image", "file", "unheard", "other", "enter", "click", "kicked",
+                    "event"]
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """A picture or file WeCom hosts for the bot: where to fetch it and the key it is sealed
+    with (the message's own ``aeskey``)."""
+
+    url: str = field(repr=False)
+    aes_key: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +86,10 @@ class BotInput:
     chat_id: str
     """The group's chatid; in a single chat, the member's userid (where proactive sends go)."""
     text: str = field(default="", repr=False)
-    """What was typed, the group's leading ``@bot`` taken off; never in ``repr`` (a key)."""
-    url: str = field(default="", repr=False)
-    aes_key: str = field(default="", repr=False)
+    """What was typed or said (a voice message's transcription), the group's leading ``@bot``
+    taken off; never in ``repr`` (a key)."""
+    media: tuple[Media, ...] = ()
+    """An ``image`` or ``file``'s one; a text-and-pictures (``mixed``) message's pictures."""
     key: str = ""
     task_id: str = ""
 
@@ -139,21 +153,57 @@ def read_callback(message: dict[str, Any]) -> BotInput:
         return BotInput("event", msgid, req_id, user, chat_type, chat, key=kind)
     if not msgid or not user or not chat:
         raise NotACallback("message without msgid, sender or chat")
+    said = BotInput("text", msgid, req_id, user, chat_type, chat)
     if msgtype == "text":
-        content = body.get("text", {}).get("content") if isinstance(body.get("text"), dict) else ""
-        text = content if isinstance(content, str) else ""
-        if chat_type == "group":
-            text = strip_mention(text)
-        return BotInput("text", msgid, req_id, user, chat_type, chat, text=text)
+        text = _content(body.get("text"))
+        return replace(said, text=strip_mention(text) if chat_type == "group" else text)
+    if msgtype == "voice":  # WeCom sends what was said as text (doc 100719, 语音)
+        text = _content(body.get("voice")).strip()
+        return replace(said, text=text) if text else replace(said, kind="unheard")
     if msgtype in ("image", "file"):
-        media = body.get(msgtype) if isinstance(body.get(msgtype), dict) else {}
-        assert isinstance(media, dict)
-        url = _text(media.get("url"), 4000)
-        aes_key = _text(media.get("aeskey"), 200)
-        if url.startswith(("https://", "http://")) and aes_key:
-            return BotInput(msgtype, msgid, req_id, user, chat_type, chat, url=url,
-                            aes_key=aes_key)
-    return BotInput("other", msgid, req_id, user, chat_type, chat)
+        media = _media(body.get(msgtype))
+        if media is not None:
+            return replace(said, kind=msgtype, media=(media,))
+    if msgtype == "mixed":
+        return _mixed(said, body.get("mixed"))
+    return replace(said, kind="other")
+
+
+def _content(part: Any) -> str:
+    """``{"content": "…"}``'s text ("" when it is not that shape)."""
+    content = part.get("content") if isinstance(part, dict) else None
+    return content if isinstance(content, str) else ""
+
+
+def _media(part: Any) -> Media | None:
+    """``{"url": …, "aeskey": …}`` when both are there and the URL is one to fetch."""
+    if not isinstance(part, dict):
+        return None
+    url, aes_key = _text(part.get("url"), 4000), _text(part.get("aeskey"), 200)
+    return Media(url, aes_key) if url.startswith(("https://", "http://")) and aes_key else None
+
+
+def _mixed(said: BotInput, mixed: Any) -> BotInput:
+    """Text and pictures sent as one message (图文混排, doc 100719) — the only way a picture
+    reaches the bot in a group. With pictures, the pictures are the message (its words are a
+    caption, "这是营业执照", not an answer); without, its words are."""
+    items = mixed.get("msg_item") if isinstance(mixed, dict) else None
+    if not isinstance(items, list) or not items:
+        return replace(said, kind="other")
+    words: list[str] = []
+    pictures: list[Media] = []
+    for item in items[:MAX_MIXED_ITEMS]:
+        kind = item.get("msgtype") if isinstance(item, dict) else None
+        if kind == "text":
+            words.append(_content(item.get("text")))
+        elif kind == "image" and (picture := _media(item.get("image"))) is not None:
+            pictures.append(picture)
+    if pictures:
+        return replace(said, kind="image", media=tuple(pictures))
+    text = "\n".join(word for word in words if word.strip())
+    if not text.strip():
+        return replace(said, kind="other")
+    return replace(said, text=strip_mention(text) if said.chat_type == "group" else text)
 
 
 class MediaUnreadable(ValueError):

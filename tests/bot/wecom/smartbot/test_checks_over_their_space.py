@@ -63,6 +63,52 @@ def test_any_callback_shape_is_read_or_refused_in_one_way(cmd: str, headers: Any
     assert got.chat_type in ("single", "group")
 
 
+mixed_items = st.lists(st.one_of(
+    json_values,
+    st.fixed_dictionaries({"msgtype": st.just("text"),
+                           "text": st.fixed_dictionaries({"content": st.text(max_size=40)})}),
+    st.fixed_dictionaries({"msgtype": st.just("image"), "image": st.fixed_dictionaries(
+        {"url": st.sampled_from(["https://wework.example/p", "http://h/p", "ftp://h/p", "", 7]),
+         "aeskey": st.text(max_size=44)})})), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(msgtype=st.sampled_from(["text", "voice", "mixed", "image", "file", "video"]),
+       group=st.booleans(),
+       part=st.one_of(json_values, st.fixed_dictionaries({"content": st.text(max_size=40)}),
+                      st.fixed_dictionaries({"msg_item": mixed_items})))
+def test_every_message_kind_in_any_shape_is_read_whole_or_said_to_be_unsupported(
+        msgtype: str, group: bool, part: Any) -> None:
+    """A message with a sender and a chat is always read (never ``NotACallback``, never another
+    exception): text, a voice's words or a picture to fetch, else "unheard" or "other"; a
+    text-and-pictures message yields its pictures (at most ``MAX_MIXED_ITEMS`` looked at), each
+    with an address to fetch and a key, or its words when it has no picture."""
+    body = {"msgid": "m1", "from": {"userid": "alice"}, "chattype": "group" if group else "single",
+            "msgtype": msgtype, msgtype: part}
+    if group:
+        body["chatid"] = "wrkGROUP"
+    got = protocol.read_callback({"cmd": protocol.MESSAGE_CALLBACK, "headers": {"req_id": "r"},
+                                  "body": body})
+    assert got.kind in ("text", "image", "file", "unheard", "other")
+    assert all(m.url.startswith(("https://", "http://")) and m.aes_key for m in got.media)
+    assert bool(got.media) == (got.kind in ("image", "file"))
+    assert len(got.media) <= protocol.MAX_MIXED_ITEMS
+    if msgtype == "mixed" and got.kind == "text":
+        words = [item["text"]["content"] for item in part["msg_item"][:protocol.MAX_MIXED_ITEMS]
+                 if isinstance(item, dict) and item.get("msgtype") == "text"
+                 and isinstance(item.get("text"), dict)
+                 and isinstance(item["text"].get("content"), str)]
+        if not group:  # in a group the leading mention goes, and it may have been all
+            assert got.text.strip() and all(w.strip() in got.text for w in words)
+    if msgtype == "voice":
+        assert got.kind == ("text" if _said(part) else "unheard")
+
+
+def _said(part: Any) -> bool:
+    return isinstance(part, dict) and isinstance(part.get("content"), str) \
+        and bool(part["content"].strip())
+
+
 @given(bot=st.text(ID_ALPHABET, min_size=2, max_size=64),
        user=st.text(USERID_ALPHABET, min_size=1, max_size=64))
 def test_every_bot_id_and_userid_in_wecoms_alphabet_is_accepted(bot: str, user: str) -> None:

@@ -321,7 +321,8 @@ def test_a_group_members_keys_sent_in_a_single_chat_check_the_groups_case(tmp_pa
     assert SECRET_KEY not in (tmp_path / "wecom-bot.log").read_text(encoding="utf-8")
 
 
-def test_what_wecom_sends_malformed_changes_nothing_and_voice_gets_a_sentence(tmp_path: Path) -> None:
+def test_what_wecom_sends_malformed_changes_nothing_and_an_unknown_kind_gets_a_sentence(
+        tmp_path: Path) -> None:
     with running(tmp_path) as bot:
         bot.say("alice", "开始")
         for raw in ("not json", "[1, 2]", '{"cmd": "aibot_msg_callback", "headers": {}}',
@@ -330,11 +331,20 @@ def test_what_wecom_sends_malformed_changes_nothing_and_voice_gets_a_sentence(tm
                     '{"cmd": "aibot_future_thing", "headers": {"req_id": "r"}, "body": {}}'):
             bot.fake.push_raw(raw)
         before = len(bot.fake.markdowns_to("alice"))
-        body = {"msgid": "VOICE-1", "aibotid": BOT, "chattype": "single", "from": {"userid": "alice"},
-                "msgtype": "voice", "voice": {"content": "语音转文字"}}
+        body = {"msgid": "VIDEO-1", "aibotid": BOT, "chattype": "single", "from": {"userid": "alice"},
+                "msgtype": "video", "video": {"url": "https://x", "aeskey": "k"}}
         bot.fake.push_raw(json.dumps({"cmd": "aibot_msg_callback", "headers": {"req_id": "v1"},
                                       "body": body}))
         bot.told("alice", "这种消息我还处理不了", before)
+        for mixed in ({}, {"msg_item": []}, {"msg_item": "x"},
+                      {"msg_item": [{"msgtype": "image", "image": {"url": "ftp://x", "aeskey": "k"}}]}):
+            before = len(bot.fake.markdowns_to("alice"))
+            body = {"msgid": f"MIXED-{len(str(mixed))}", "aibotid": BOT, "chattype": "single",
+                    "from": {"userid": "alice"}, "msgtype": "mixed", "mixed": mixed}
+            bot.fake.push_raw(json.dumps({"cmd": "aibot_msg_callback",
+                                          "headers": {"req_id": "m1"}, "body": body}))
+            bot.told("alice", "这种消息我还处理不了", before)
+        assert bot.rows("SELECT count(*) FROM jobs WHERE kind = 'wecombot.media'") == [(0,)]
         bot.say("alice", "2")
         assert bot.answers(f"wecombot:{BOT}:single:alice")["environment"] == ("prod", "alice")
         assert bot.proc.poll() is None
@@ -424,3 +434,65 @@ def test_a_groups_licence_photo_is_sent_in_a_single_chat_and_lands_in_the_groups
         bot.told(GROUP, "发到了你和我的单聊里", before, timeout=60)
         assert packed(bot.fake.files_to("alice")[-1][1]) == [hashlib.sha256(photo).hexdigest()]
         assert bot.fake.files_to(GROUP) == []
+
+
+def test_a_voice_message_is_heard_as_what_was_said(tmp_path: Path) -> None:
+    """WeCom sends a voice message's transcription (doc 100719): it answers as typed words do;
+    one with no words gets a sentence and changes nothing."""
+    with running(tmp_path) as bot:
+        bot.fake.push_voice("alice", "开始。")
+        bot.told("alice", "第 1 步")
+        before = len(bot.fake.markdowns_to("alice"))
+        bot.fake.push_voice("alice", "  ")
+        bot.told("alice", "这条语音没有转出文字", before)
+        assert "environment" not in bot.answers(f"wecombot:{BOT}:single:alice")
+        before = len(bot.fake.markdowns_to("alice"))
+        bot.fake.push_voice("alice", "正式环境。")  # a transcription ends as a sentence
+        bot.told("alice", "✔ 已保存「环境」", before)
+        assert bot.answers(f"wecombot:{BOT}:single:alice")["environment"] == ("prod", "alice")
+
+
+def test_a_picture_sent_with_words_in_a_group_lands_in_the_groups_case_once(tmp_path: Path) -> None:
+    """In a group a picture reaches the bot only inside a text-and-pictures message (图文混排):
+    its words are a caption, the picture is the answer, stored whole in the group's case; WeCom's
+    msgid (with its ``/`` and ``=``) delivered twice applies it once. Words alone in such a
+    message are read as typed."""
+    photo = noisy_jpeg(seed=7)
+    assert len(photo) > 2_000_000
+    msgid = "CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI="  # the shape of doc 100719's example
+    with running(tmp_path) as bot:
+        bot.fake.push_mixed("alice", "开始", chat=GROUP)
+        bot.told(GROUP, "第 1 步")
+        bot.say("alice", *OFFLINE_UNTIL_IMAGE, chat=GROUP)
+        bot.told(GROUP, "营业执照的照片")
+        before = len(bot.fake.markdowns_to(GROUP))
+        bot.fake.push_mixed("alice", "这是营业执照", photo, chat=GROUP, msgid=msgid)
+        bot.told(GROUP, "已保存「多合一营业执照」", before, timeout=60)
+        bot.fake.redeliver(msgid)
+        after = len(bot.fake.markdowns_to(GROUP))
+        bot.say("alice", "状态", chat=GROUP)
+        assert bot.rows("SELECT count(*) FROM jobs WHERE kind = 'wecombot.media'") == [(1,)]
+        assert [hashlib.sha256(row[0]).hexdigest() for row in bot.rows("SELECT data FROM files")] \
+            == [hashlib.sha256(photo).hexdigest()]
+        assert bot.rows("SELECT DISTINCT c.conversation FROM files f JOIN cases c ON c.id = f.case_id") \
+            == [(f"wecombot:{BOT}:group:{GROUP}",)]
+        assert not any("已保存「多合一营业执照」" in m for m in bot.fake.markdowns_to(GROUP)[after:])
+        assert "这是营业执照" not in json.dumps(bot.answers(f"wecombot:{BOT}:group:{GROUP}"),
+                                               ensure_ascii=False)
+
+
+def test_of_several_pictures_in_one_message_the_first_is_taken_and_the_sender_told(
+        tmp_path: Path) -> None:
+    """Two pictures in one message: the first answers the licence question (stored whole); the
+    sender is told the second was not taken, and no job is made for it."""
+    first, second = noisy_jpeg(seed=8), noisy_jpeg(seed=9)
+    with running(tmp_path) as bot:
+        bot.say("alice", "开始", *OFFLINE_UNTIL_IMAGE)
+        bot.told("alice", "营业执照的照片")
+        before = len(bot.fake.markdowns_to("alice"))
+        bot.fake.push_mixed("alice", first, second)
+        bot.told("alice", "只收下了第一张", before)
+        bot.told("alice", "已保存「多合一营业执照」", before, timeout=60)
+        assert [hashlib.sha256(row[0]).hexdigest() for row in bot.rows("SELECT data FROM files")] \
+            == [hashlib.sha256(first).hexdigest()]
+        assert bot.rows("SELECT state FROM jobs WHERE kind = 'wecombot.media'") == [("done",)]
