@@ -8,14 +8,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 from bot.credentials.checker import build_checker
-from bot.files.materials import ApplicationFileBuilder
+from bot.files.inline import InlineFileBuilder
 from bot.holidays import load_holidays
 from bot.mail.sending import smtp_mailer
 from bot.settings import ConfigError, Settings
-from bot.web.server import Platform
-from bot.wecom.callback import wecom_platform
 from handlers import Dialogue
 from handlers.catalogue import normalise_lang
 from handlers.flow import FIELDS
@@ -25,12 +24,22 @@ from storage import CaseStore
 from storage.case_admin import first_sealed
 from storage.sealing import Sealer, SealingError, parse_key, unreadable
 
-PlatformFactory = Callable[[Settings, Dialogue], Platform | None]
+if TYPE_CHECKING:
+    from bot.web.server import Platform
+
+PlatformFactory: TypeAlias = "Callable[[Settings, Dialogue], Platform | None]"
 """Returns the platform when its settings are present, None when none of them are; raises
 :class:`ConfigError` naming the missing ones when it is only half configured."""
 
+# Each platform is imported when its factory runs (``serve``), not for ``console`` and the short
+# commands: slack_bolt, aiohttp and wechatpy were a fifth of the console's start.
+def _wecom_platform(settings: Settings, dialogue: Dialogue) -> Platform | None:
+    from bot.wecom.callback import wecom_platform
+
+    return wecom_platform(settings, dialogue)
+
+
 def _slack_platform(settings: Settings, dialogue: Dialogue) -> Platform | None:
-    # Imported here: slack_bolt and aiohttp load only when Slack is served, not for `console`.
     from bot.slack.app import slack_platform
 
     return slack_platform(settings, dialogue)
@@ -42,7 +51,7 @@ def _wecom_bot_platform(settings: Settings, dialogue: Dialogue) -> Platform | No
     return wecom_bot_platform(settings, dialogue)
 
 
-PLATFORM_FACTORIES: tuple[PlatformFactory, ...] = (wecom_platform, _wecom_bot_platform,
+PLATFORM_FACTORIES: tuple[PlatformFactory, ...] = (_wecom_platform, _wecom_bot_platform,
                                                    _slack_platform)
 """Every chat platform ``serve`` knows; each feature adds its factory here."""
 
@@ -50,7 +59,7 @@ PLATFORM_FACTORIES: tuple[PlatformFactory, ...] = (wecom_platform, _wecom_bot_pl
 def build_services(settings: Settings, files: ApplicationFiles | None = None) -> Services:
     """``files``: how the application files are built (inline unless given: ``serve`` gives
     a :class:`bot.files.process.FileBuilderProcess`)."""
-    return Services(files=files or ApplicationFileBuilder(), mailer=smtp_mailer(settings),
+    return Services(files=files or InlineFileBuilder(), mailer=smtp_mailer(settings),
                     credential_checker=build_checker(settings),
                     admins=admin_ids(settings.esignbot_admins))
 

@@ -17,9 +17,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from bot.files import ocr
 from bot.files.workbook import (
-    build_application_workbook,
     file_name,
     safe_name_part,
     style_sheet,
@@ -110,22 +108,3 @@ def build_materials_package(
                              compress_type=zipfile.ZIP_STORED)
     return OutFile(name=file_name(enterprise, kind, today, ".zip"), content=buffer.getvalue(),
                    mime=ZIP_MIME)
-
-
-class ApplicationFileBuilder:
-    """The ``ApplicationFiles`` service the dialogue is given (see ``bot/wiring.py``)."""
-
-    def application_workbook(self, answers: Mapping[str, Any], today: date) -> OutFile:
-        return build_application_workbook(answers, today)
-
-    def materials_package(
-        self, answers: Mapping[str, Any], images: Sequence[PackageImage], today: date
-    ) -> OutFile:
-        return build_materials_package(answers, images, today)
-
-    # The LicenceReader capability (handlers/files/licence_check.py), read inline like the files.
-    def licence_reading(self) -> bool:
-        return ocr.available()
-
-    def read_licence(self, image: bytes) -> list[str] | None:
-        return ocr.read_lines(image)

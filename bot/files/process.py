@@ -5,7 +5,7 @@ the server it competes for the GIL with the event loop and the SQLite writer, an
 their hand-offs of the GIL then waits for it: measured with ``bench``, fifty teams finishing
 stage 3 together stalled the event loop for up to 300 ms and pushed the acknowledgement p99 from
 ~25 ms to ~350 ms. In a child process the build uses the other core and the server only waits on
-a pipe. The console builds inline (:class:`bot.files.materials.ApplicationFileBuilder`): one person,
+a pipe. The console builds inline (:class:`bot.files.inline.InlineFileBuilder`): one person,
 no event loop to protect.
 
 The child is started with ``spawn`` (never ``fork``: the server has threads), on first use or by
