@@ -20,6 +20,7 @@ child as large as the reader for good.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import multiprocessing
 import os
@@ -32,8 +33,6 @@ from datetime import date
 from typing import Any, TypeVar
 
 from bot.files import ocr
-from bot.files.materials import build_materials_package
-from bot.files.workbook import build_application_workbook
 from handlers.services import PackageImage
 from handlers.shapes import OutFile
 
@@ -61,9 +60,11 @@ def _start_child(parent: int) -> None:
 
 
 def _ready() -> int:
-    """Run in the child by :meth:`FileBuilderProcess.start`: importing this module there (to
-    unpickle the call) loads openpyxl, so the first real build does not pay for it. Returns the
-    child's process id (logged at start; ``/healthz`` shows no process ids)."""
+    """Run in the child by :meth:`FileBuilderProcess.start`: it loads the builders (openpyxl)
+    there, so the first real build does not pay for them, while the server itself never imports
+    them. Returns the child's process id (logged at start; ``/healthz`` shows no process ids)."""
+    for builder in ("bot.files.materials", "bot.files.workbook"):
+        importlib.import_module(builder)
     return os.getpid()
 
 
@@ -158,12 +159,17 @@ class FileBuilderProcess:
                 pool.shutdown(wait=True, cancel_futures=True)
 
     # -- ApplicationFiles --------------------------------------------------------------------
+    # The builders are imported here only to name them to the child, which runs them.
     def application_workbook(self, answers: Mapping[str, Any], today: date) -> OutFile:
+        from bot.files.workbook import build_application_workbook
+
         return self._run(build_application_workbook, dict(answers), today)
 
     def materials_package(
         self, answers: Mapping[str, Any], images: Sequence[PackageImage], today: date
     ) -> OutFile:
+        from bot.files.materials import build_materials_package
+
         return self._run(build_materials_package, dict(answers), list(images), today)
 
     # -- LicenceReader (handlers/files/licence_check.py) ---------------------------------------
