@@ -389,9 +389,11 @@ class WeComBotPlatform:
         media = got.media[0]
         payload = {"url": media.url, "aes_key": media.aes_key, "kind": got.kind,
                    "event_id": inbound.event_id}
+        lang = self._conversation_lang(target)
         told = [] if len(got.media) == 1 else [Reply(kind="info", private=True, text=t(
-            "wecombot.first_picture_only", self._conversation_lang(target),
-            count=len(got.media)))]
+            "wecombot.first_picture_only", lang, count=len(got.media)))]
+        if got.chat_type == "group" and looks_like_secret(got.text):  # a caption is never used
+            told.append(Reply(kind="error", private=True, text=t("wecombot.secret_in_group", lang)))
         return self.dialogue.tell(there, told, jobs=[(MEDIA_JOB, payload)])
 
     def _text(self, got: protocol.BotInput, inbound: Inbound) -> Outcome:

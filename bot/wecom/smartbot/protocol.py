@@ -86,8 +86,8 @@ class BotInput:
     chat_id: str
     """The group's chatid; in a single chat, the member's userid (where proactive sends go)."""
     text: str = field(default="", repr=False)
-    """What was typed or said (a voice message's transcription), the group's leading ``@bot``
-    taken off; never in ``repr`` (a key)."""
+    """What was typed or said (a voice message's transcription; a picture's caption), the
+    group's leading ``@bot`` taken off; never in ``repr`` (a key)."""
     media: tuple[Media, ...] = ()
     """An ``image`` or ``file``'s one; a text-and-pictures (``mixed``) message's pictures."""
     key: str = ""
@@ -198,12 +198,11 @@ def _mixed(said: BotInput, mixed: Any) -> BotInput:
             words.append(_content(item.get("text")))
         elif kind == "image" and (picture := _media(item.get("image"))) is not None:
             pictures.append(picture)
-    if pictures:
-        return replace(said, kind="image", media=tuple(pictures))
     text = "\n".join(word for word in words if word.strip())
-    if not text.strip():
-        return replace(said, kind="other")
-    return replace(said, text=strip_mention(text) if said.chat_type == "group" else text)
+    text = strip_mention(text) if said.chat_type == "group" else text
+    if pictures:
+        return replace(said, kind="image", media=tuple(pictures), text=text)
+    return replace(said, text=text) if text.strip() else replace(said, kind="other")
 
 
 class MediaUnreadable(ValueError):

@@ -479,6 +479,14 @@ def test_a_picture_sent_with_words_in_a_group_lands_in_the_groups_case_once(tmp_
         assert not any("已保存「多合一营业执照」" in m for m in bot.fake.markdowns_to(GROUP)[after:])
         assert "这是营业执照" not in json.dumps(bot.answers(f"wecombot:{BOT}:group:{GROUP}"),
                                                ensure_ascii=False)
+        # Keys as a picture's caption in a group: never used or kept, and the sender is told.
+        before = len(bot.fake.markdowns_to(GROUP))
+        bot.fake.push_mixed("alice", f"{SECRET_ID} {SECRET_KEY}", noisy_jpeg(200, 200), chat=GROUP)
+        bot.told(GROUP, "似乎有 SecretKey，我没有使用它", before)
+        bot.say("alice", "状态", chat=GROUP)
+        for stored in tmp_path.glob("esignbot.db*"):
+            assert SECRET_KEY.encode() not in stored.read_bytes()
+        assert SECRET_KEY not in bot.output()
 
 
 def test_of_several_pictures_in_one_message_the_first_is_taken_and_the_sender_told(
