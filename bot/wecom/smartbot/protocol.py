@@ -40,8 +40,8 @@ UPLOAD_CHUNK_BYTES = 512 * 1024
 """A chunk's size before base64 (WeCom's limit), at most ``UPLOAD_MAX_CHUNKS`` of them."""
 UPLOAD_MAX_CHUNKS = 100
 MAX_MIXED_ITEMS = 20
-"""Parts of a text-and-pictures message read (WeCom's client allows far fewer pictures); the
-rest are left, so a forged frame cannot start a thousand downloads."""
+"""Parts of a text-and-pictures message read (WeCom's client allows far fewer); the rest are
+left, so a forged frame of a million parts costs nothing to read."""
 
 RATE_LIMITED = frozenset({45009, 45033, 45035, 846607, -1})
 """errcodes that mean "not now": frequency limits (846607 is the long connection's own, "aibot send
