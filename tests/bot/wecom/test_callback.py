@@ -384,12 +384,19 @@ SECRET_ID = "AKID" + "Z9q8R7s6T5u4V3w2X1y0A9b8C7d6E5f4"
 SECRET_KEY = "Gh7Jk8Lm9Np0Qr1St2Uv3Wx4Yz5Ab6Cd"
 
 
-def test_keys_are_checked_from_a_private_chat_and_the_result_goes_to_every_member(
-        tmp_path: Path) -> None:
+def cloud_knowing_the_key() -> FakeTencentCloud:
+    """A fake Tencent Cloud where ``SECRET_ID``/``SECRET_KEY`` is a sub-account's key of the
+    UIN the onboarding gives, and ``APP_ID`` exists in production."""
     cloud = FakeTencentCloud()
     cloud.add_key(Key(SECRET_ID, SECRET_KEY, account_id="100016315204", user_id="100016315204",
                       type="CAMUser"))
     cloud.apps["prod"][APP_ID] = "ok"
+    return cloud
+
+
+def test_keys_are_checked_from_a_private_chat_and_the_result_goes_to_every_member(
+        tmp_path: Path) -> None:
+    cloud = cloud_knowing_the_key()
     with cloud.serving(), running(tmp_path, ESIGNBOT_TENCENTCLOUD_ENDPOINT=cloud.endpoint,
                                   ESIGNBOT_TENCENTCLOUD_TEST_ENDPOINT=cloud.test_endpoint) as served:
         served.say("alice", "开始", *ONLINE_ROUTE[:-2])

@@ -31,10 +31,10 @@ from tests.bot.wecom.test_callback import (
     SECRET_ID,
     SECRET_KEY,
     UNCHECKED,
+    cloud_knowing_the_key,
 )
 from tests.conftest import noisy_jpeg
 from tests.fakes.local_server import clean_env, serving, stop_process
-from tests.fakes.tencentcloud import FakeTencentCloud, Key
 from tests.fakes.wecom_bot_server import FakeWeComBot
 
 BOT = "aib-test-bot"
@@ -303,10 +303,7 @@ def test_refused_for_now_messages_arrive_later_in_order(tmp_path: Path) -> None:
 
 
 def test_a_group_members_keys_sent_in_a_single_chat_check_the_groups_case(tmp_path: Path) -> None:
-    cloud = FakeTencentCloud()
-    cloud.add_key(Key(SECRET_ID, SECRET_KEY, account_id="100016315204", user_id="100016315204",
-                      type="CAMUser"))
-    cloud.apps["prod"][APP_ID] = "ok"
+    cloud = cloud_knowing_the_key()
     with cloud.serving(), running(tmp_path, ESIGNBOT_TENCENTCLOUD_ENDPOINT=cloud.endpoint,
                                   ESIGNBOT_TENCENTCLOUD_TEST_ENDPOINT=cloud.test_endpoint) as bot:
         bot.say("alice", "开始", *ONLINE_ROUTE[:-2], chat=GROUP)
